@@ -1,0 +1,46 @@
+// One validated policy file: its [default] policy and every [service.NAME]
+// policy, all effective (inheritance applied) and checked at load time.
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connguard/policy.hpp"
+#include "connguard/policy_error.hpp"
+
+namespace connguard {
+
+class PolicySet {
+public:
+    // All three throw PolicyError; nothing is returned unless every table of
+    // the file is valid.
+    static PolicySet parse(std::string_view toml_text, std::string file_name = "<string>");
+    // Io if the file cannot be read; messages name the path as given.
+    static PolicySet load(const std::filesystem::path& path);
+    // Validates an already-parsed table (e.g. a Python dict converted to TOML,
+    // source_name "<dict>"); lines are 0 where the nodes carry no source.
+    static PolicySet from_table(const toml::table& table, std::string source_name);
+
+    const Policy& defaults() const noexcept { return defaults_; }
+    // Throws PolicyError (UnknownService) listing the services the file defines.
+    const Policy& service(std::string_view name) const;
+    // In file order (key order for tables without source positions).
+    std::vector<std::string> service_names() const;
+    const std::string& source() const noexcept { return source_; }
+
+private:
+    PolicySet(std::string source, Policy defaults, std::vector<Policy> services);
+
+    std::string source_;
+    Policy defaults_;
+    std::vector<Policy> services_;
+};
+
+// The effective policy of `service` in the file at `path`; "" = [default].
+Policy load_policy(const std::filesystem::path& path, std::string_view service = "");
+
+}  // namespace connguard
