@@ -1,0 +1,31 @@
+"""connguard: one retry policy for services that share a MySQL/MariaDB server.
+
+The rules (policy validation, error classes, backoff schedule, decision) live in
+the C++ engine, ``connguard._native``; this package is its Python face.
+"""
+
+from connguard._native import Decision, Policy, PolicySet, Verdict
+from connguard.classification import ErrorClass, classify, error_code, is_network_error
+from connguard.dsn import mask_dsn
+from connguard.errors import PolicyError
+from connguard.policy import load_policy
+from connguard.report import GiveUp, give_up_info
+from connguard.retry import retry_call, retry_call_async
+
+__all__ = [
+    "Decision",
+    "ErrorClass",
+    "GiveUp",
+    "Policy",
+    "PolicyError",
+    "PolicySet",
+    "Verdict",
+    "classify",
+    "error_code",
+    "give_up_info",
+    "is_network_error",
+    "load_policy",
+    "mask_dsn",
+    "retry_call",
+    "retry_call_async",
+]

@@ -1,0 +1,69 @@
+"""Loading policies from files and mappings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connguard import Policy, PolicyError, PolicySet, load_policy
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "connguard.toml"
+
+
+def test_built_in_defaults() -> None:
+    policy = Policy()
+    assert policy.to_dict() == {
+        "max_attempts": 10,
+        "deadline": 30.0,
+        "connect_timeout": 5.0,
+        "initial_delay": 0.05,
+        "max_delay": 5.0,
+        "multiplier": 2.0,
+        "jitter": "full",
+        "retry_on": [],
+        "never_retry": [],
+    }
+
+
+def test_example_policy_loads_for_every_service() -> None:
+    policies = PolicySet.load(EXAMPLE)
+    assert policies.service_names
+    for name in policies.service_names:
+        assert load_policy(EXAMPLE, name).service == name
+
+
+def test_unknown_service_lists_the_defined_ones(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text("[service.web]\n[service.worker]\n")
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path, "sheduler")
+    assert raised.value.kind == "unknown_service"
+    assert "web" in str(raised.value) and "worker" in str(raised.value)
+
+
+def test_missing_file_is_an_io_error(tmp_path: Path) -> None:
+    with pytest.raises(PolicyError) as raised:
+        load_policy(tmp_path / "absent.toml")
+    assert raised.value.kind == "io"
+    assert "absent.toml" in str(raised.value)
+
+
+def test_from_dict_validates_like_a_file() -> None:
+    policy = Policy.from_dict({"deadline": "2m", "multiplier": 3, "retry_on": (1205,)})
+    assert (policy.deadline, policy.multiplier, policy.retry_on) == (120.0, 3.0, [1205])
+    with pytest.raises(PolicyError) as raised:
+        Policy.from_dict({"deadline": 30})
+    error = raised.value
+    assert (error.kind, error.file, error.table, error.key) == (
+        "bad_duration",
+        "<dict>",
+        "default",
+        "deadline",
+    )
+    assert '"250ms"' in str(error)
+
+
+def test_from_dict_rejects_values_toml_cannot_hold() -> None:
+    with pytest.raises(TypeError, match=r"default\.deadline"):
+        Policy.from_dict({"deadline": object()})

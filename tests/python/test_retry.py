@@ -1,0 +1,170 @@
+"""retry_call / retry_call_async against scripted failures, on a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+
+import pymysql
+import pytest
+
+import connguard.retry
+from connguard import Decision, Policy, _native, give_up_info, retry_call, retry_call_async
+
+SEED = 7
+POLICY = Policy.from_dict(
+    {"initial_delay": "100ms", "max_delay": "1s", "deadline": "10s", "max_attempts": 5}
+)
+TARGET = "mariadb://app:hunter2@127.0.0.1:3306/main"
+
+
+class FakeClock:
+    """Stands in for time.monotonic/time.sleep inside connguard.retry."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    fake = FakeClock()
+    monkeypatch.setattr(connguard.retry, "monotonic", fake.monotonic)
+    monkeypatch.setattr(connguard.retry, "sleep", fake.sleep)
+    monkeypatch.setattr(connguard.retry, "new_decision", lambda policy: Decision(policy, SEED))
+    yield fake
+
+
+def too_many() -> pymysql.err.OperationalError:
+    return pymysql.err.OperationalError(1040, "Too many connections")
+
+
+class Flaky:
+    """Fails with the given exceptions in turn, then returns 'connected'."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.calls = 0
+
+    def __call__(self, *args: object, **kwargs: object) -> str:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return "connected"
+
+
+def expected_delays(policy: Policy, count: int) -> list[float]:
+    schedule = _native.Schedule(policy, SEED)
+    return [schedule.next() for _ in range(count)]
+
+
+def test_success_needs_no_decision(clock: FakeClock) -> None:
+    assert retry_call(POLICY, Flaky()) == "connected"
+    assert clock.sleeps == []
+
+
+def test_retries_with_the_schedule_then_succeeds(clock: FakeClock) -> None:
+    fn = Flaky(too_many(), too_many(), ConnectionRefusedError(111, "refused"))
+    assert retry_call(POLICY, fn, "arg", target=TARGET, kw=1) == "connected"
+    assert fn.calls == 4
+    assert clock.sleeps == expected_delays(POLICY, 3)
+
+
+def test_gives_up_after_max_attempts_with_the_drivers_own_error(clock: FakeClock) -> None:
+    failures = [too_many() for _ in range(5)]
+    with pytest.raises(pymysql.err.OperationalError) as raised:
+        retry_call(POLICY, Flaky(*failures))
+    assert raised.value is failures[-1]
+    info = give_up_info(raised.value)
+    assert info is not None
+    assert (info.attempts, info.reason, info.code, info.error_class) == (
+        5,
+        "attempts",
+        1040,
+        "capacity",
+    )
+    assert info.elapsed == pytest.approx(sum(clock.sleeps))
+    assert "gave up after 5 attempts" in "\n".join(raised.value.__notes__)
+
+
+def test_deadline_stops_before_a_sleep_would_cross_it(clock: FakeClock) -> None:
+    policy = Policy.from_dict(
+        {"initial_delay": "1s", "max_delay": "1s", "jitter": "none", "deadline": "2.5s"}
+    )
+    with pytest.raises(pymysql.err.OperationalError) as raised:
+        retry_call(policy, Flaky(*[too_many() for _ in range(10)]))
+    assert clock.sleeps == [1.0, 1.0]  # a third sleep would end at 3.0s >= 2.5s
+    info = give_up_info(raised.value)
+    assert info is not None and info.reason == "deadline"
+
+
+def test_fatal_error_fails_on_first_attempt_with_advice(clock: FakeClock) -> None:
+    blocked = pymysql.err.OperationalError(1129, "Host is blocked")
+    with pytest.raises(pymysql.err.OperationalError) as raised:
+        retry_call(POLICY, Flaky(blocked))
+    assert clock.sleeps == []
+    info = give_up_info(raised.value)
+    assert info is not None and (info.attempts, info.reason) == (1, "fatal")
+    assert "FLUSH HOSTS" in "\n".join(raised.value.__notes__)
+
+
+def test_other_exceptions_pass_through_untouched(clock: FakeClock) -> None:
+    with pytest.raises(KeyError) as raised:
+        retry_call(POLICY, Flaky(KeyError("host")))
+    assert give_up_info(raised.value) is None
+    assert not getattr(raised.value, "__notes__", None)
+    assert clock.sleeps == []
+
+
+def test_logs_one_warning_per_retry_and_an_error_without_the_password(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="connguard")
+    with pytest.raises(pymysql.err.OperationalError) as raised:
+        retry_call(POLICY, Flaky(*[too_many() for _ in range(5)]), target=TARGET)
+    levels = [record.levelname for record in caplog.records]
+    assert levels == ["WARNING"] * 4 + ["ERROR"]
+    assert "attempt 1/5" in caplog.records[0].getMessage()
+    assert "1040 ER_CON_COUNT_ERROR" in caplog.records[0].getMessage()
+    shown = caplog.text + "\n".join(raised.value.__notes__)
+    assert "hunter2" not in shown
+    assert "app:***@127.0.0.1" in shown
+
+
+def test_async_retries_then_succeeds() -> None:
+    policy = Policy.from_dict({"initial_delay": "1ms", "max_delay": "5ms"})
+    fn = Flaky(too_many(), too_many())
+
+    async def connect() -> str:
+        return fn()
+
+    assert asyncio.run(retry_call_async(policy, connect)) == "connected"
+    assert fn.calls == 3
+
+
+def test_async_cancellation_propagates_at_once() -> None:
+    policy = Policy.from_dict(
+        {"initial_delay": "30s", "max_delay": "30s", "jitter": "none", "deadline": "5m"}
+    )
+    fn = Flaky(*[too_many() for _ in range(3)])
+
+    async def connect() -> str:
+        return fn()
+
+    async def main() -> None:
+        task = asyncio.create_task(retry_call_async(policy, connect))
+        await asyncio.sleep(0.01)  # the task is now in its 30 s backoff sleep
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=1)
+
+    asyncio.run(main())
+    assert fn.calls == 1
