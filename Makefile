@@ -1,0 +1,64 @@
+# connguard: `make test` and `make demo` are all a new user needs; both install
+# what a fresh machine lacks first (`make setup`, idempotent and quick when done).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BUILD ?= build
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# mariadb-server-core and mariadb-client bring mariadbd, mariadb-install-db and
+# the client without installing (or starting) a system MariaDB service.
+APT_PACKAGES := g++ cmake pkg-config mariadb-server-core mariadb-client libmariadb-dev \
+	libtomlplusplus-dev libgtest-dev nlohmann-json3-dev clang-format
+NATIVE_SOURCES := $(shell find native -name '*.cpp' -o -name '*.hpp' -o -name 'CMakeLists.txt')
+
+.PHONY: setup apt test test-cpp test-python lint demo bench clean
+
+setup: apt $(VENV)/.installed
+
+apt:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make setup: installing$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# Rebuilt when the C++ engine or the package metadata changes.
+$(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | apt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12"
+	$(PY) -m pip install -q --no-build-isolation -e ".[test]"
+	touch $@
+
+test: setup
+	$(MAKE) --no-print-directory test-cpp
+	$(MAKE) --no-print-directory test-python
+
+test-cpp:
+	cmake -S native -B $(BUILD)/native -DCONNGUARD_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+	cmake --build $(BUILD)/native -j2
+	ctest --test-dir $(BUILD)/native --output-on-failure
+
+test-python:
+	$(PY) tests/vectors/generate.py --check
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check python tests benchmarks examples
+	$(VENV)/bin/ruff format --check python tests benchmarks examples
+	$(VENV)/bin/mypy
+	clang-format --dry-run --Werror $(filter %.cpp %.hpp,$(NATIVE_SOURCES))
+
+demo: setup
+	$(PY) examples/demo.py
+
+bench: setup
+	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,ops -p no:cacheprovider
+
+clean:
+	rm -rf $(BUILD)
