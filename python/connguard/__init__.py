@@ -7,8 +7,8 @@ the C++ engine, ``connguard._native``; this package is its Python face.
 from connguard._native import Decision, Policy, PolicySet, Verdict
 from connguard.classification import ErrorClass, classify, error_code, is_network_error
 from connguard.dsn import mask_dsn
-from connguard.errors import PolicyError
-from connguard.policy import load_policy
+from connguard.errors import PolicyError, PoolTimeout
+from connguard.policy import load_policy, resolve_policy
 from connguard.report import GiveUp, give_up_info
 from connguard.retry import retry_call, retry_call_async
 
@@ -19,6 +19,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PolicySet",
+    "PoolTimeout",
     "Verdict",
     "classify",
     "error_code",
@@ -26,6 +27,7 @@ __all__ = [
     "is_network_error",
     "load_policy",
     "mask_dsn",
+    "resolve_policy",
     "retry_call",
     "retry_call_async",
 ]

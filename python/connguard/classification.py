@@ -26,6 +26,10 @@ def classify(code: int | None, policy: _native.Policy | None = None) -> ErrorCla
 
 def _driver_error(exc: BaseException) -> tuple[bool, int | None]:
     """Whether ``exc`` is a known driver's error, and the error number it carries."""
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is not None and isinstance(exc, sqlalchemy_exc.DBAPIError):
+        # An Engine wraps the driver's error; the code is the driver's.
+        return _driver_error(exc.orig) if exc.orig is not None else (True, None)
     mariadb = sys.modules.get("mariadb")
     if mariadb is not None and isinstance(exc, mariadb.Error):
         return True, _positive(getattr(exc, "errno", None))
@@ -46,7 +50,8 @@ def error_code(exc: BaseException) -> int | None:
     """The MySQL/MariaDB error number an exception carries, else ``None``.
 
     Understands ``mariadb``, ``mysql.connector`` and ``pymysql`` (so also
-    ``aiomysql``, which raises pymysql's errors). An ``OSError`` carries an OS
+    ``aiomysql``, which raises pymysql's errors), and SQLAlchemy's wrappers of
+    them. An ``OSError`` carries an OS
     errno, not a server code, so it yields ``None``.
     """
     return _driver_error(exc)[1]

@@ -30,3 +30,23 @@ class PolicyError(ValueError):
         self.key = key
         self.problem = problem
         self.allowed = allowed
+
+
+class PoolTimeout(Exception):
+    """No pooled connection became free within the policy's deadline.
+
+    Raised by :meth:`connguard.pool.Pool.acquire`, chained to the pool's own
+    timeout error; names the pool's size, its target and how long it waited.
+    """
+
+    def __init__(self, *, size: int, target: str, waited: float, deadline: float) -> None:
+        super().__init__(
+            f"connguard pool for {target} (size {size}): no connection became free within "
+            f"{waited:.2f}s (the policy deadline is {deadline:g}s); all {size} connections "
+            "stayed checked out. Hold connections for shorter, raise the pool size (within the "
+            "server's max_connections), or allow a longer deadline."
+        )
+        self.size = size
+        self.target = target
+        self.waited = waited
+        self.deadline = deadline

@@ -7,7 +7,7 @@ connect, never a statement whose outcome is unknown.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from time import monotonic, sleep
 from typing import Any, TypeVar
 
@@ -16,7 +16,7 @@ from connguard.classification import error_code, is_network_error
 from connguard.decision import new_decision
 from connguard.report import GiveUp, log_retry, report_give_up
 
-__all__ = ["retry_call", "retry_call_async"]
+__all__ = ["call", "call_async", "retry_call", "retry_call_async"]
 
 T = TypeVar("T")
 
@@ -25,11 +25,12 @@ class _Call:
     """The failure path of one call; built only after a first failure so the
     success path costs nothing but a clock read."""
 
-    __slots__ = ("decision", "policy", "start", "target")
+    __slots__ = ("decision", "policy", "service", "start", "target")
 
-    def __init__(self, policy: Policy, target: str | None, start: float) -> None:
+    def __init__(self, policy: Policy, target: str | None, service: str, start: float) -> None:
         self.policy = policy
         self.target = target
+        self.service = service
         self.start = start
         self.decision: Decision = new_decision(policy)
 
@@ -40,13 +41,58 @@ class _Call:
             return None  # not a connection failure: not ours to retry or annotate
         elapsed = monotonic() - self.start
         verdict = self.decision.after_failure(code, elapsed)
-        service = self.policy.service
         if verdict.retry:
-            log_retry(service, self.target, code, verdict, self.policy.max_attempts, exc)
+            log_retry(self.service, self.target, code, verdict, self.policy.max_attempts, exc)
             return verdict.delay
         info = GiveUp(verdict.attempt, elapsed, verdict.reason or "", code, verdict.error_class)
-        report_give_up(service, self.target, code, info, exc)
+        report_give_up(self.service, self.target, code, info, exc)
         return None
+
+
+def call(
+    policy: Policy,
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    *,
+    target: str | None,
+    service: str,
+) -> T:
+    """The retry loop behind :func:`retry_call` and the driver adapters."""
+    start = monotonic()
+    attempt: _Call | None = None
+    while True:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            attempt = attempt or _Call(policy, target, service, start)
+            delay = attempt.failed(exc)
+            if delay is None:
+                raise
+        sleep(delay)
+
+
+async def call_async(
+    policy: Policy,
+    fn: Callable[..., Awaitable[T]],
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    *,
+    target: str | None,
+    service: str,
+) -> T:
+    """The retry loop behind :func:`retry_call_async` and the asyncio adapters."""
+    start = monotonic()
+    attempt: _Call | None = None
+    while True:
+        try:
+            return await fn(*args, **kwargs)
+        except Exception as exc:
+            attempt = attempt or _Call(policy, target, service, start)
+            delay = attempt.failed(exc)
+            if delay is None:
+                raise
+        await asyncio.sleep(delay)
 
 
 def retry_call(
@@ -63,17 +109,7 @@ def retry_call(
     driver's own last exception is raised, with a note and
     :func:`connguard.give_up_info` telling attempts, elapsed time and reason.
     """
-    start = monotonic()
-    call: _Call | None = None
-    while True:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            call = call or _Call(policy, target, start)
-            delay = call.failed(exc)
-            if delay is None:
-                raise
-        sleep(delay)
+    return call(policy, fn, args, kwargs, target=target, service=policy.service)
 
 
 async def retry_call_async(
@@ -88,14 +124,4 @@ async def retry_call_async(
 
     Sleeps with ``asyncio.sleep``, so cancelling the task stops it at once.
     """
-    start = monotonic()
-    call: _Call | None = None
-    while True:
-        try:
-            return await fn(*args, **kwargs)
-        except Exception as exc:
-            call = call or _Call(policy, target, start)
-            delay = call.failed(exc)
-            if delay is None:
-                raise
-        await asyncio.sleep(delay)
+    return await call_async(policy, fn, args, kwargs, target=target, service=policy.service)

@@ -1,0 +1,77 @@
+"""A driver's connect function bound to its arguments and retried per a policy.
+
+The driver adapters, ``connguard.sqlalchemy.creator`` and ``connguard.pool.Pool``
+all connect through this, so they log, time out and give up alike.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from connguard._native import Policy
+from connguard.drivers import describe_target, driver_of
+from connguard.policy import resolve_policy, service_name
+from connguard.retry import call, call_async
+
+__all__ = ["AsyncConnector", "Connector"]
+
+T = TypeVar("T")
+
+
+class _Bound(Generic[T]):
+    def __init__(
+        self,
+        connect_fn: Callable[..., T],
+        kwargs: Mapping[str, Any],
+        policy: Policy | None,
+        service: str | None,
+        target: str | None,
+    ) -> None:
+        # A functools.partial of a driver's connect is unwrapped so the driver is
+        # recognised and its keyword arguments name the target.
+        args: tuple[Any, ...] = ()
+        merged = dict(kwargs)
+        while isinstance(connect_fn, functools.partial):
+            args = connect_fn.args + args
+            merged = {**connect_fn.keywords, **merged}
+            connect_fn = connect_fn.func
+        self.policy = resolve_policy(policy, service)
+        self.service = service_name(self.policy, service)
+        driver = driver_of(connect_fn)
+        self.connect_fn = connect_fn
+        self.args = args
+        self.kwargs = driver.connect_kwargs(self.policy, merged) if driver else merged
+        if target is None:
+            name = getattr(connect_fn, "__qualname__", repr(connect_fn))
+            target = describe_target(driver.scheme, merged) if driver else name
+        self.target = target
+
+
+class Connector(_Bound[T]):
+    """``connector()`` connects, retrying per the policy; the driver's own connection."""
+
+    def __call__(self) -> T:
+        return call(
+            self.policy,
+            self.connect_fn,
+            self.args,
+            self.kwargs,
+            target=self.target,
+            service=self.service,
+        )
+
+
+class AsyncConnector(_Bound[Awaitable[T]]):
+    """``await connector()`` connects, retrying per the policy (asyncio)."""
+
+    async def __call__(self) -> T:
+        return await call_async(
+            self.policy,
+            self.connect_fn,
+            self.args,
+            self.kwargs,
+            target=self.target,
+            service=self.service,
+        )
