@@ -1,0 +1,72 @@
+"""connguard.aiomysql: retrying pool acquire, and cancellation (issue 3)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from adapters import driver_kwargs, held_connections
+
+import connguard.aiomysql
+from connguard import Policy, error_code
+from connguard.testing import MariaDBServer
+
+pytestmark = pytest.mark.integration
+
+LONG_SLEEP = Policy.from_dict(
+    {"initial_delay": "10s", "max_delay": "10s", "jitter": "none", "deadline": "1m"}
+)
+
+
+def test_pool_acquire_retries_new_connections(mariadb_server: MariaDBServer) -> None:
+    """A pool allowed 30 connections on a server of 10: acquire() retries past 1040."""
+    kwargs = driver_kwargs(mariadb_server, "aiomysql")
+
+    async def run() -> Counter[str]:
+        async with connguard.aiomysql.create_pool(minsize=1, maxsize=30, **kwargs) as pool:
+
+            async def client() -> str:
+                try:
+                    async with pool.acquire() as conn, conn.cursor() as cursor:
+                        await cursor.execute("SELECT SLEEP(0.02)")
+                    return "ok"
+                except Exception as exc:
+                    return str(error_code(exc))
+
+            return Counter(await asyncio.gather(*(client() for _ in range(60))))
+
+    assert asyncio.run(run()) == Counter(ok=60)
+    mariadb_server.wait_for_connections(0)
+
+
+@pytest.mark.parametrize("how", ["connect", "acquire"])
+def test_cancelling_a_task_sleeping_between_retries_ends_it_within_50ms(
+    how: str, mariadb_server: MariaDBServer
+) -> None:
+    kwargs = driver_kwargs(mariadb_server, "aiomysql")
+
+    async def run() -> None:
+        pool = None
+        if how == "acquire":  # a pool of 0 connections, so acquire() must connect
+            pool = await connguard.aiomysql.create_pool(
+                minsize=0, maxsize=2, policy=LONG_SLEEP, **kwargs
+            )
+        with held_connections(mariadb_server, mariadb_server.max_connections):
+            if pool is None:
+                task = asyncio.ensure_future(
+                    connguard.aiomysql.connect(policy=LONG_SLEEP, **kwargs)
+                )
+            else:
+                task = asyncio.ensure_future(pool.acquire())
+            await asyncio.sleep(0.5)  # refused, now in its 10 s backoff
+            assert not task.done()
+            task.cancel()
+            done, _ = await asyncio.wait([task], timeout=0.05)
+            assert task in done and task.cancelled()
+        if pool is not None:
+            pool.close()
+            await pool.wait_closed()
+            assert pool.size == 0  # the cancelled acquire left no connection behind
+
+    asyncio.run(run())

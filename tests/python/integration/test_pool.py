@@ -1,0 +1,163 @@
+"""connguard.pool.Pool: a waiting pool over SQLAlchemy's QueuePool (issue 3)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from adapters import driver_kwargs, held_connections, pool_connect
+
+from connguard import Policy, PoolTimeout
+from connguard.pool import get_pool, stats
+from connguard.testing import MariaDBServer
+
+pytestmark = pytest.mark.integration
+
+
+def _query(pool: Any, sql: str) -> None:
+    with pool.acquire() as conn:
+        cursor = conn.cursor()
+        cursor.execute(sql)
+        cursor.fetchall()
+        cursor.close()
+
+
+def _scalar(conn: Any, sql: str) -> Any:
+    cursor = conn.cursor()
+    cursor.execute(sql)
+    row = cursor.fetchone()
+    cursor.close()
+    assert row is not None
+    return row[0]
+
+
+def test_size_5_pool_serves_50_threads_with_at_most_5_server_connections(
+    mariadb_server: MariaDBServer,
+) -> None:
+    samples: list[int] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append(mariadb_server.user_connections())
+            time.sleep(0.01)
+
+    finished: list[int] = []
+    with pool_connect(mariadb_server, size=5) as pool:
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+
+            def work(i: int) -> None:
+                _query(pool, "SELECT SLEEP(0.02)")
+                finished.append(i)
+
+            workers = [threading.Thread(target=work, args=(i,)) for i in range(50)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join(timeout=60)
+        finally:
+            done.set()
+            sampler.join()
+    assert sorted(finished) == list(range(50))
+    assert len(samples) >= 5  # the sampler really watched the run
+    assert max(samples) <= 5
+
+
+def test_pool_timeout_names_size_target_and_wait(mariadb_server: MariaDBServer) -> None:
+    policy = Policy.from_dict({"deadline": "300ms"})
+    errors: list[BaseException] = []
+    with pool_connect(mariadb_server, size=1, policy=policy) as pool:
+
+        def hold() -> None:
+            try:
+                _query(pool, "SELECT SLEEP(1)")
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=hold) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert len(errors) == 2  # one holds the only connection, two time out queued
+    for error in errors:
+        assert isinstance(error, PoolTimeout)
+        message = str(error)
+        assert "size 1" in message
+        assert f"{mariadb_server.host}:{mariadb_server.port}" in message
+        assert mariadb_server.password not in message
+        assert error.waited >= 0.3
+        assert type(error.__cause__).__name__ == "TimeoutError"  # SQLAlchemy's
+
+
+def test_pool_creation_waits_out_a_full_server(mariadb_server: MariaDBServer) -> None:
+    policy = Policy.from_dict({"initial_delay": "20ms", "max_delay": "100ms", "max_attempts": 1000})
+    with (
+        held_connections(mariadb_server, mariadb_server.max_connections) as held,
+        pool_connect(mariadb_server, size=2, policy=policy) as pool,
+    ):
+        threading.Timer(0.4, held.pop().close).start()
+        start = time.monotonic()
+        _query(pool, "SELECT 1")
+        assert time.monotonic() - start >= 0.35
+
+
+def test_pool_replaces_a_connection_killed_behind_its_back(mariadb_server: MariaDBServer) -> None:
+    with pool_connect(mariadb_server, size=1) as pool:
+        with pool.acquire() as conn:
+            first_id = _scalar(conn, "SELECT CONNECTION_ID()")
+        mariadb_server.admin_sql(f"KILL {int(first_id)}")
+        with pool.acquire() as conn:  # the checkout ping finds it dead
+            second_id = _scalar(conn, "SELECT CONNECTION_ID()")
+    assert second_id != first_id
+
+
+def test_get_pool_shares_one_pool_per_target_and_settings(mariadb_server: MariaDBServer) -> None:
+    kwargs = driver_kwargs(mariadb_server, "mariadb")
+    dsn = mariadb_server.dsn
+    first = get_pool(dsn, size=3)
+    try:
+        assert get_pool(dsn, size=3) is first
+        assert get_pool(kwargs, size=3) is first  # the same target as a dict
+        other = get_pool(dsn, size=4)
+        assert other is not first
+        _query(first, "SELECT 1")
+        shown = {(s.target, s.size) for s in stats()}
+        safe_target = f"mariadb://{mariadb_server.user}@{mariadb_server.host}:{mariadb_server.port}"
+        assert (f"{safe_target}/{mariadb_server.database}", 3) in shown
+        assert all(mariadb_server.password not in s.target for s in stats())
+        other.close()
+    finally:
+        first.close()
+    assert get_pool(dsn, size=3) is not first  # a closed pool is replaced
+    get_pool(dsn, size=3).close()
+
+
+def test_sqlalchemy_engine_creator_waits_out_a_full_server(mariadb_server: MariaDBServer) -> None:
+    import mariadb
+    from sqlalchemy import create_engine, text
+
+    from connguard.sqlalchemy import creator
+
+    policy = Policy.from_dict({"initial_delay": "20ms", "max_delay": "100ms", "max_attempts": 1000})
+    with held_connections(mariadb_server, mariadb_server.max_connections) as held:
+        engine = create_engine(
+            "mariadb+mariadbconnector://",
+            creator=creator(
+                mariadb.connect, policy=policy, **driver_kwargs(mariadb_server, "mariadb")
+            ),
+            pool_size=2,
+            max_overflow=0,
+        )
+        try:
+            threading.Timer(0.4, held.pop().close).start()
+            start = time.monotonic()
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT 41 + 1")).scalar() == 42
+            assert time.monotonic() - start >= 0.35
+        finally:
+            engine.dispose()  # its pooled connection must close before the check on exit
