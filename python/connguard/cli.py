@@ -6,7 +6,8 @@ import argparse
 import json
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from connguard import _native
 from connguard.errors import PolicyError
@@ -89,6 +90,80 @@ def _schedule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _duration(text: str) -> float:
+    seconds = _native.parse_duration(text)
+    if seconds is None:
+        raise argparse.ArgumentTypeError(f'not a duration: {text!r}; write e.g. "50ms" or "2s"')
+    return seconds
+
+
+def _choices(all_of: Sequence[str]) -> Callable[[str], list[str]]:
+    def parse(text: str) -> list[str]:
+        chosen = list(all_of) if text == "all" else text.split(",")
+        unknown = [c for c in chosen if c not in all_of]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"unknown {unknown}; one of {', '.join(all_of)} or all"
+            )
+        return chosen
+
+    return parse
+
+
+def _storm(args: argparse.Namespace) -> int:
+    # Imported here: the storm needs rich, matplotlib and the drivers; the rest of the CLI does not.
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from connguard.dsn import parse_dsn
+    from connguard.storm import Scenario, run_storm
+    from connguard.storm.run import Server
+    from connguard.storm.table import progress, table
+    from connguard.testing import MariaDBServer
+
+    scenario = Scenario(
+        clients=args.clients,
+        hold=args.hold,
+        processes=args.processes,
+        max_connections=args.max_connections,
+        deadline=args.deadline,
+    )
+    console = Console(width=max(Console().width, 120))  # the table needs the room
+    pairs = [(a, s) for a in args.adapter for s in args.strategy]
+
+    def storm(server: Server) -> list[Any]:
+        with progress(console, pairs, scenario.clients) as advance:
+            return run_storm(server, scenario, args.adapter, args.strategy, advance)
+
+    if args.dsn:
+        _, connect = parse_dsn(args.dsn)
+        admin = parse_dsn(args.admin_dsn)[1] if args.admin_dsn else None
+        outcomes = storm(Server(connect, admin))
+    else:
+        console.print(
+            f"Starting a throwaway MariaDB with max_connections={args.max_connections}..."
+        )
+        with MariaDBServer(max_connections=args.max_connections) as db:
+            admin = {"host": db.host, "port": db.admin_port, "user": "root", "password": ""}
+            outcomes = storm(Server(dict(db.connect_kwargs()), admin))
+    console.print(table(scenario, outcomes))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {"scenario": scenario.__dict__, "outcomes": [o.to_json() for o in outcomes]},
+                indent=1,
+            )
+        )
+        console.print(f"JSON written to {args.json}")
+    if args.plot:
+        from connguard.storm.plot import plot
+
+        plot(scenario, outcomes, Path(args.plot))
+        console.print(f"Plot written to {args.plot}")
+    return 0
+
+
 def _seed(text: str) -> int:
     value = int(text, 0)
     if not 0 <= value < 2**64:
@@ -117,6 +192,35 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--seed", type=_seed, help="random seed (default: a random one, printed)")
     schedule.add_argument("--json", action="store_true", help="print JSON")
     schedule.set_defaults(run=_schedule)
+
+    from connguard.storm.run import ADAPTERS
+    from connguard.storm.strategies import STRATEGIES
+
+    storm = commands.add_parser(
+        "storm", help="many clients at once against a small server: how each strategy copes"
+    )
+    storm.add_argument("--dsn", help="a server of yours (default: a throwaway embedded MariaDB)")
+    storm.add_argument("--admin-dsn", help="with --dsn: a privileged account for server counters")
+    storm.add_argument("--max-connections", type=int, default=10)
+    storm.add_argument("--clients", type=int, default=200)
+    storm.add_argument("--hold", type=_duration, default=0.05, help='e.g. "50ms"')
+    storm.add_argument("--processes", type=int, default=1)
+    storm.add_argument("--deadline", type=_duration, default=60.0, help="each client's deadline")
+    storm.add_argument(
+        "--adapter",
+        type=_choices(list(ADAPTERS)),
+        default=["python-async"],
+        help=f"{', '.join(ADAPTERS)}, a comma list, or all",
+    )
+    storm.add_argument(
+        "--strategy",
+        type=_choices(STRATEGIES),
+        default=list(STRATEGIES),
+        help=f"{', '.join(STRATEGIES)}, a comma list, or all",
+    )
+    storm.add_argument("--json", help="write the results as JSON to this file")
+    storm.add_argument("--plot", help="write a PNG of connections and completions over time")
+    storm.set_defaults(run=_storm)
     return parser
 
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from time import monotonic
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
@@ -26,7 +25,7 @@ from connguard import registry
 from connguard._native import Policy
 from connguard.connector import Connector
 from connguard.drivers import DRIVERS
-from connguard.dsn import mask_dsn
+from connguard.dsn import mask_dsn, parse_dsn
 from connguard.errors import PoolTimeout
 from connguard.registry import PoolStats, configure, stats
 
@@ -143,27 +142,6 @@ _shared: dict[tuple[Any, ...], Pool] = {}
 _shared_lock = threading.Lock()
 
 
-def _connect_kwargs(dsn: str) -> tuple[str, dict[str, Any]]:
-    parts = urlsplit(dsn)
-    driver = _SCHEMES.get(parts.scheme)
-    if driver is None:
-        raise ValueError(
-            f"get_pool: unknown scheme {parts.scheme!r}; use one of {sorted(_SCHEMES)}"
-        )
-    if parts.query:
-        raise ValueError("get_pool: a DSN takes no query parameters; pass a dict of connect kwargs")
-    kwargs: dict[str, Any] = {"host": parts.hostname or "localhost"}
-    if parts.port:
-        kwargs["port"] = parts.port
-    if parts.username:
-        kwargs["user"] = unquote(parts.username)
-    if parts.password is not None:
-        kwargs["password"] = unquote(parts.password)
-    if parts.path.strip("/"):
-        kwargs["database"] = unquote(parts.path.strip("/"))
-    return driver, kwargs
-
-
 def get_pool(
     target: str | Mapping[str, Any],
     *,
@@ -179,7 +157,10 @@ def get_pool(
     or a dict of the driver's connect keyword arguments (``driver`` names it).
     """
     if isinstance(target, str):
-        driver, kwargs = _connect_kwargs(target)
+        scheme, kwargs = parse_dsn(target)
+        if scheme not in _SCHEMES:
+            raise ValueError(f"get_pool: unknown scheme {scheme!r}; use one of {sorted(_SCHEMES)}")
+        driver = _SCHEMES[scheme]
     else:
         kwargs = dict(target)
     if driver not in DRIVERS or driver == "aiomysql":

@@ -100,6 +100,7 @@ def test_describe_target_never_shows_a_password() -> None:
     [
         ("postgres://u@h/db", "unknown scheme"),
         ("mariadb://u@h/db?ssl=1", "no query parameters"),
+        ("mariadb-on-host-db", "not a DSN"),
     ],
 )
 def test_get_pool_rejects_what_it_cannot_serve(dsn: str, message: str) -> None:
