@@ -9,10 +9,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # mariadb-server-core and mariadb-client bring mariadbd, mariadb-install-db and
 # the client without installing (or starting) a system MariaDB service.
 APT_PACKAGES := g++ cmake pkg-config mariadb-server-core mariadb-client libmariadb-dev \
-	libtomlplusplus-dev libgtest-dev nlohmann-json3-dev clang-format
+	libtomlplusplus-dev libgtest-dev nlohmann-json3-dev clang-format valgrind
 NATIVE_SOURCES := $(shell find native -name '*.cpp' -o -name '*.hpp' -o -name 'CMakeLists.txt')
 
-.PHONY: setup apt test test-cpp test-python lint demo bench clean
+# The C++ suites run under this: it starts a throwaway MariaDB (max_connections=10)
+# and hands it to the tests as CONNGUARD_TEST_* variables.
+WITH_SERVER := $(PY) -m connguard.testing run --
+
+.PHONY: setup apt test test-cpp test-sanitize test-python lint demo bench clean
 
 setup: apt $(VENV)/.installed
 
@@ -37,12 +41,22 @@ $(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | apt
 
 test: setup
 	$(MAKE) --no-print-directory test-cpp
+	$(MAKE) --no-print-directory test-sanitize
 	$(MAKE) --no-print-directory test-python
 
-test-cpp:
+test-cpp: setup
 	cmake -S native -B $(BUILD)/native -DCONNGUARD_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 	cmake --build $(BUILD)/native -j2
-	ctest --test-dir $(BUILD)/native --output-on-failure
+	$(WITH_SERVER) ctest --test-dir $(BUILD)/native --output-on-failure
+
+# The same suites built with AddressSanitizer (LeakSanitizer included) and
+# UndefinedBehaviorSanitizer: any finding, a leak at exit too, fails the test.
+test-sanitize: setup
+	cmake -S native -B $(BUILD)/native-asan -DCONNGUARD_BUILD_TESTS=ON -DCONNGUARD_SANITIZE=ON \
+		-DCMAKE_BUILD_TYPE=Debug > /dev/null
+	cmake --build $(BUILD)/native-asan -j2
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(WITH_SERVER) ctest --test-dir $(BUILD)/native-asan --output-on-failure
 
 test-python:
 	$(PY) tests/vectors/generate.py --check

@@ -1,0 +1,24 @@
+// Time as the retry loop sees it: a monotonic reading and a way to wait.
+// Injectable so that unit tests replay whole schedules without sleeping.
+#pragma once
+
+namespace connguard {
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    // Seconds since an arbitrary fixed point; never goes backwards. A double,
+    // like the engine's elapsed times, so replayed elapsed times stay exact.
+    virtual double now() = 0;
+    virtual void sleep_for(double seconds) = 0;
+};
+
+// std::chrono::steady_clock and std::this_thread::sleep_for. Stateless, so one
+// instance serves every thread.
+class SteadyClock final : public Clock {
+public:
+    double now() override;
+    void sleep_for(double seconds) override;
+};
+
+}  // namespace connguard

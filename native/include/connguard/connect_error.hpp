@@ -1,0 +1,41 @@
+// The error MySQLDB::open throws when connguard gives up (spec 4.1): the
+// driver's own last error, with the attempts, elapsed time and reason.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "connguard/classification.hpp"
+#include "connguard/decision.hpp"
+
+namespace connguard {
+
+class ConnectError : public std::runtime_error {
+public:
+    // `message` is the driver's text with any password already masked. what()
+    // is that text, then code and SQLSTATE, then connguard's summary.
+    ConnectError(std::optional<int> code, std::string sqlstate, std::string message, int attempts,
+                 double elapsed, Reason reason, ErrorClass error_class, const std::string& summary);
+
+    // The driver's error number (mysql_errno); nullopt for a network error
+    // that carried none.
+    std::optional<int> code() const noexcept { return code_; }
+    const std::string& sqlstate() const noexcept { return sqlstate_; }
+    const std::string& message() const noexcept { return message_; }
+    int attempts() const noexcept { return attempts_; }
+    double elapsed() const noexcept { return elapsed_; }  // seconds
+    Reason reason() const noexcept { return reason_; }
+    ErrorClass error_class() const noexcept { return error_class_; }
+
+private:
+    std::optional<int> code_;
+    std::string sqlstate_;
+    std::string message_;
+    int attempts_;
+    double elapsed_;
+    Reason reason_;
+    ErrorClass error_class_;
+};
+
+}  // namespace connguard

@@ -1,0 +1,27 @@
+// A statement that failed: the driver's error, never retried (connguard
+// retries connection establishment only).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace connguard {
+
+struct SqlError {
+    int code = 0;  // mysql_errno; 0 = no error, or a misuse caught before the driver
+    std::string sqlstate;
+    std::string message;
+};
+
+// Thrown where a call has no bool to return (prepare_statement, reading rows).
+class QueryError : public std::runtime_error {
+public:
+    explicit QueryError(SqlError error);
+
+    const SqlError& error() const noexcept { return error_; }
+
+private:
+    SqlError error_;
+};
+
+}  // namespace connguard

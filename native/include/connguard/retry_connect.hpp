@@ -1,0 +1,44 @@
+// One call (spec 4): connect attempts, retried through the engine's Decision,
+// sleeping on a Clock and reporting to a LogSink. Driver-free: MySQLDB runs
+// it with Connector/C attempts, unit tests with scripted ones.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "connguard/clock.hpp"
+#include "connguard/log_sink.hpp"
+#include "connguard/policy.hpp"
+
+namespace connguard {
+
+// A failed attempt as the driver reported it.
+struct AttemptFailure {
+    std::optional<int> code;  // nullopt = network error without a code
+    std::string sqlstate;
+    std::string message;  // the driver's text, password already masked
+};
+
+// nullopt when the attempt connected.
+using Attempt = std::function<std::optional<AttemptFailure>()>;
+using SeedSource = std::function<std::uint64_t()>;
+
+// 64 bits from std::random_device: a fresh seed per call, so neither threads
+// nor forked workers replay each other's jitter.
+std::uint64_t random_seed();
+
+// Who and what a call connects to, as log lines and errors name them.
+struct CallSite {
+    std::string service;  // "" = the [default] policy
+    std::string target;   // masked DSN, "" if unknown
+};
+
+// Runs `attempt` until it connects and returns the attempts made. On give-up
+// throws ConnectError with the last failure. The seed is drawn only after a
+// first failure, so a call that connects at once costs no entropy.
+int retry_connect(const Policy& policy, const CallSite& site, const Attempt& attempt, Clock& clock,
+                  const LogSink& sink, const SeedSource& seed = random_seed);
+
+}  // namespace connguard

@@ -1,0 +1,28 @@
+#include "connguard/connect_error.hpp"
+
+#include <utility>
+
+namespace connguard {
+namespace {
+
+std::string format_what(const std::optional<int>& code, const std::string& sqlstate,
+                        const std::string& message, const std::string& summary) {
+    std::string text = message + " (error " + (code ? std::to_string(*code) : "network");
+    if (!sqlstate.empty()) text += ", SQLSTATE " + sqlstate;
+    return text + "); " + summary;
+}
+
+}  // namespace
+
+ConnectError::ConnectError(std::optional<int> code, std::string sqlstate, std::string message, int attempts,
+                           double elapsed, Reason reason, ErrorClass error_class, const std::string& summary)
+    : std::runtime_error(format_what(code, sqlstate, message, summary)),
+      code_(code),
+      sqlstate_(std::move(sqlstate)),
+      message_(std::move(message)),
+      attempts_(attempts),
+      elapsed_(elapsed),
+      reason_(reason),
+      error_class_(error_class) {}
+
+}  // namespace connguard

@@ -1,0 +1,161 @@
+#include "connguard/mysqldb.hpp"
+
+#include <mysql.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <new>
+#include <utility>
+
+#include "connguard/environment_policy.hpp"
+
+namespace connguard {
+namespace {
+
+const SqlError kNotOpen{0, "HY000", "connguard::MySQLDB: no connection is open"};
+
+// mysql_init initialises the library on first use, which is not thread-safe;
+// doing it once up front lets threads open connections concurrently.
+void init_library() {
+    static std::once_flag once;
+    std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
+}
+
+// Connector/C takes whole seconds; round up so an attempt never gets less
+// time than the policy grants.
+unsigned int whole_seconds(double seconds) {
+    return static_cast<unsigned int>(
+        std::min(std::ceil(seconds), double{std::numeric_limits<unsigned int>::max()}));
+}
+
+// The driver's text with the password masked, should a server or proxy echo it.
+std::string masked(std::string text, const std::string& password) {
+    if (password.empty()) return text;
+    for (std::size_t at = text.find(password); at != std::string::npos; at = text.find(password, at + 3)) {
+        text.replace(at, password.size(), "***");
+    }
+    return text;
+}
+
+}  // namespace
+
+void MySQLDB::Closer::operator()(st_mysql* mysql) const noexcept {
+    mysql_close(mysql);
+}
+
+MySQLDB::MySQLDB() : MySQLDB(MySQLDBOptions{}) {}
+
+MySQLDB::MySQLDB(MySQLDBOptions options) : options_(std::move(options)) {}
+
+MySQLDB::~MySQLDB() = default;
+MySQLDB::MySQLDB(MySQLDB&& other) noexcept = default;
+MySQLDB& MySQLDB::operator=(MySQLDB&& other) noexcept = default;
+
+void MySQLDB::open(const std::string& host, unsigned int port, const std::string& username,
+                   const std::string& password, const std::string& database) {
+    const Policy policy = options_.policy ? *options_.policy : environment_policy(options_.service);
+    open(host, port, username, password, database, policy, options_.service);
+}
+
+void MySQLDB::open(const std::string& host, unsigned int port, const std::string& username,
+                   const std::string& password, const std::string& database, const Policy& policy,
+                   std::string_view service) {
+    close();
+    init_library();
+    // Here rather than in the constructor: a moved-from object may open again.
+    if (!options_.clock) options_.clock = std::make_shared<SteadyClock>();
+    if (!options_.log_sink) options_.log_sink = stderr_sink();
+    if (!options_.seed) options_.seed = random_seed;
+    const CallSite site{service_name(policy, service), "mariadb://" + username + ":***@" + host + ":" +
+                                                           std::to_string(port) + "/" + database};
+    const unsigned int connect_timeout = whole_seconds(policy.connect_timeout);
+    const auto attempt = [&]() -> std::optional<AttemptFailure> {
+        // A fresh handle per attempt: Connector/C leaves a handle whose
+        // connect failed unusable, so reusing it would fail every retry.
+        std::unique_ptr<st_mysql, Closer> mysql(mysql_init(nullptr));
+        if (!mysql) throw std::bad_alloc();
+        mysql_optionsv(mysql.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+        if (options_.read_timeout > 0)
+            mysql_optionsv(mysql.get(), MYSQL_OPT_READ_TIMEOUT, &options_.read_timeout);
+        if (options_.write_timeout > 0) {
+            mysql_optionsv(mysql.get(), MYSQL_OPT_WRITE_TIMEOUT, &options_.write_timeout);
+        }
+        if (mysql_real_connect(mysql.get(), host.c_str(), username.c_str(), password.c_str(),
+                               database.c_str(), port, nullptr, 0) != nullptr) {
+            handle_ = std::move(mysql);
+            return std::nullopt;
+        }
+        const unsigned int code = mysql_errno(mysql.get());
+        return AttemptFailure{code != 0 ? std::optional<int>(static_cast<int>(code)) : std::nullopt,
+                              mysql_sqlstate(mysql.get()), masked(mysql_error(mysql.get()), password)};
+    };
+    attempts_ = retry_connect(policy, site, attempt, *options_.clock, options_.log_sink, options_.seed);
+    last_error_ = {};
+}
+
+void MySQLDB::close() noexcept {
+    handle_.reset();
+}
+
+bool MySQLDB::fail() {
+    last_error_ = handle_ ? SqlError{static_cast<int>(mysql_errno(handle_.get())),
+                                     mysql_sqlstate(handle_.get()), mysql_error(handle_.get())}
+                          : kNotOpen;
+    return false;
+}
+
+bool MySQLDB::execute_query(const std::string& sql) {
+    last_error_ = {};
+    if (!handle_ || mysql_real_query(handle_.get(), sql.data(), sql.size()) != 0) return fail();
+    return true;
+}
+
+Statement MySQLDB::prepare_statement(const std::string& sql) {
+    last_error_ = {};
+    if (!handle_) throw QueryError(kNotOpen);
+    Statement statement(mysql_stmt_init(handle_.get()));
+    if (!statement.stmt_) throw std::bad_alloc();
+    if (mysql_stmt_prepare(statement.stmt_.get(), sql.data(), sql.size()) != 0) {
+        statement.fail();
+        last_error_ = statement.last_error();
+        throw QueryError(last_error_);
+    }
+    return statement;
+}
+
+Rows MySQLDB::get_iterator() {
+    if (!handle_) throw QueryError(kNotOpen);
+    MYSQL* mysql = handle_.get();
+    std::shared_ptr<MYSQL_RES> result(mysql_store_result(mysql), [](MYSQL_RES* r) { mysql_free_result(r); });
+    if (!result) {
+        if (mysql_field_count(mysql) == 0) return Rows();  // the statement had no result set
+        fail();
+        throw QueryError(last_error_);
+    }
+    const unsigned int count = mysql_num_fields(result.get());
+    std::vector<std::string> columns;
+    const MYSQL_FIELD* fields = mysql_fetch_fields(result.get());
+    for (unsigned int i = 0; i < count; ++i) columns.emplace_back(fields[i].name);
+    return Rows(std::move(columns), [result, count](Row& row) {
+        const MYSQL_ROW values = mysql_fetch_row(result.get());
+        if (values == nullptr) return false;  // stored result: no read errors left
+        const unsigned long* lengths = mysql_fetch_lengths(result.get());
+        row.assign(count, std::nullopt);
+        for (unsigned int i = 0; i < count; ++i) {
+            if (values[i] != nullptr) row[i] = std::string(values[i], lengths[i]);
+        }
+        return true;
+    });
+}
+
+std::uint64_t MySQLDB::affected_rows() const {
+    return handle_ ? mysql_affected_rows(handle_.get()) : 0;
+}
+
+std::uint64_t MySQLDB::insert_id() const {
+    return handle_ ? mysql_insert_id(handle_.get()) : 0;
+}
+
+}  // namespace connguard

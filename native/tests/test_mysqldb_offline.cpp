@@ -1,0 +1,126 @@
+// MySQLDB without a server: refused connects to a closed loopback port are
+// real driver failures (2002/2003), and the fake clock makes retries instant.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "closed_port.hpp"
+#include "connguard/environment_policy.hpp"
+#include "connguard/mysqldb.hpp"
+#include "connguard/schedule.hpp"
+#include "fake_clock.hpp"
+
+namespace connguard {
+namespace {
+
+struct Offline : ::testing::Test {
+    std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+    std::vector<LogRecord> records;
+    MySQLDBOptions options() {
+        MySQLDBOptions o;
+        o.clock = clock;
+        o.log_sink = [this](const LogRecord& record) { records.push_back(record); };
+        o.seed = [] { return std::uint64_t{42}; };
+        return o;
+    }
+};
+
+TEST_F(Offline, RefusedConnectsFollowTheScheduleOfTheSeed) {
+    Policy policy;  // full jitter
+    policy.max_attempts = 6;
+    const unsigned int port = closed_port();
+    MySQLDB db(options());
+    try {
+        db.open("127.0.0.1", port, "app", "s3cret-Pw", "main", policy, "billing");
+        FAIL() << "connected to a closed port";
+    } catch (const ConnectError& error) {
+        ASSERT_TRUE(error.code().has_value());
+        EXPECT_TRUE(*error.code() == 2002 || *error.code() == 2003) << *error.code();
+        EXPECT_EQ(error.error_class(), ErrorClass::Transient);
+        EXPECT_EQ(error.reason(), Reason::Attempts);
+        EXPECT_EQ(error.attempts(), 6);
+        EXPECT_FALSE(error.sqlstate().empty());
+        EXPECT_EQ(std::string(error.what()).find("s3cret-Pw"), std::string::npos) << error.what();
+    }
+    EXPECT_FALSE(db.is_open());
+    Schedule schedule(policy, 42);
+    ASSERT_EQ(clock->sleeps.size(), 5u);
+    for (const double slept : clock->sleeps) EXPECT_EQ(slept, schedule.next());
+    ASSERT_EQ(records.size(), 6u);
+    const std::string target = "mariadb://app:***@127.0.0.1:" + std::to_string(port) + "/main";
+    for (const LogRecord& record : records) {
+        EXPECT_EQ(record.service, "billing");
+        EXPECT_EQ(record.target, target);
+        EXPECT_NE(record.message.find("service=billing target=" + target), std::string::npos)
+            << record.message;
+        EXPECT_EQ(record.message.find("s3cret-Pw"), std::string::npos) << record.message;
+    }
+    EXPECT_EQ(records.back().event, LogEvent::GiveUp);
+}
+
+TEST_F(Offline, WithoutAPolicyTheEnvironmentsIsUsed) {
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("connguard-offline-" + std::to_string(::getpid()) + ".toml");
+    std::ofstream(file) << "[service.reports]\nmax_attempts = 2\njitter = \"none\"\n";
+    ::setenv(kPolicyEnv, file.c_str(), 1);
+    MySQLDBOptions o = options();
+    o.service = "reports";
+    MySQLDB db(o);
+    try {
+        db.open("127.0.0.1", closed_port(), "app", "pw", "main");
+        FAIL() << "connected to a closed port";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.attempts(), 2);
+    }
+    ::unsetenv(kPolicyEnv);
+    std::filesystem::remove(file);
+    EXPECT_EQ(clock->sleeps, (std::vector<double>{0.05}));
+    ASSERT_FALSE(records.empty());
+    EXPECT_EQ(records.front().service, "reports");
+}
+
+TEST_F(Offline, AnExplicitPolicyInTheOptionsWins) {
+    MySQLDBOptions o = options();
+    Policy policy;
+    policy.max_attempts = 1;
+    o.policy = policy;
+    MySQLDB db(o);
+    EXPECT_THROW(db.open("127.0.0.1", closed_port(), "app", "pw", "main"), ConnectError);
+    EXPECT_TRUE(clock->sleeps.empty());
+}
+
+TEST(MySQLDBClosed, StatementsReportThatNothingIsOpen) {
+    MySQLDB db;
+    EXPECT_FALSE(db.is_open());
+    EXPECT_EQ(db.native_handle(), nullptr);
+    EXPECT_FALSE(db.execute_query("SELECT 1"));
+    EXPECT_EQ(db.last_error().code, 0);
+    EXPECT_NE(db.last_error().message.find("no connection is open"), std::string::npos);
+    EXPECT_THROW(db.prepare_statement("SELECT 1"), QueryError);
+    EXPECT_THROW(db.get_iterator(), QueryError);
+    EXPECT_EQ(db.affected_rows(), 0u);
+    db.close();
+    db.close();
+    MySQLDB moved = std::move(db);
+    EXPECT_FALSE(moved.is_open());
+}
+
+TEST_F(Offline, AMovedFromObjectCanOpenAgain) {
+    Policy policy;
+    policy.max_attempts = 2;
+    MySQLDB first(options());
+    MySQLDB second = std::move(first);
+    // first lost its clock and sink to the move; open() restores the defaults
+    // (a real 50ms-at-most sleep here), and the failure is still a ConnectError.
+    policy.initial_delay = 0.001;
+    EXPECT_THROW(first.open("127.0.0.1", closed_port(), "app", "pw", "main", policy),
+                 ConnectError);  // NOLINT
+    EXPECT_THROW(second.open("127.0.0.1", closed_port(), "app", "pw", "main", policy), ConnectError);
+    EXPECT_EQ(clock->sleeps.size(), 1u);  // only second used the fake clock
+}
+
+}  // namespace
+}  // namespace connguard

@@ -1,0 +1,356 @@
+// MySQLDB against the real MariaDB (max_connections=10) that
+// `python -m connguard.testing run -- ctest ...` starts and describes in
+// CONNGUARD_TEST_* variables.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "closed_port.hpp"
+#include "connguard/mysqldb.hpp"
+#include "connguard/policy_set.hpp"
+#include "fake_clock.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+
+namespace connguard {
+namespace {
+
+std::string env(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        throw std::runtime_error(std::string(name) +
+                                 " is not set: run the tests under `python -m connguard.testing run -- ...`");
+    }
+    return value;
+}
+
+struct TestServer {
+    std::string host = env("CONNGUARD_TEST_HOST");
+    unsigned int port = static_cast<unsigned int>(std::stoul(env("CONNGUARD_TEST_PORT")));
+    std::string user = env("CONNGUARD_TEST_USER");
+    std::string password = env("CONNGUARD_TEST_PASSWORD");
+    std::string database = env("CONNGUARD_TEST_DATABASE");
+    unsigned int admin_port = static_cast<unsigned int>(std::stoul(env("CONNGUARD_TEST_ADMIN_PORT")));
+    int max_connections = std::stoi(env("CONNGUARD_TEST_MAX_CONNECTIONS"));
+    pid_t control_pid = static_cast<pid_t>(std::stol(env("CONNGUARD_TEST_CONTROL_PID")));
+};
+
+Policy policy(const std::string& toml) {
+    return PolicySet::parse("[service.test]\n" + toml).service("test");
+}
+
+// Patient enough for a busy or restarting server; the tests that prove
+// something pass their own.
+const Policy kPatient = policy("max_attempts = 1000\ndeadline = \"30s\"\nmax_delay = \"200ms\"\n");
+
+// Log records of any number of threads.
+struct Captured {
+    std::mutex mutex;
+    std::vector<LogRecord> records;
+    MySQLDBOptions options() {
+        MySQLDBOptions o;
+        o.log_sink = [this](const LogRecord& record) {
+            const std::lock_guard<std::mutex> lock(mutex);
+            records.push_back(record);
+        };
+        return o;
+    }
+    int retries_with(int code) {
+        const std::lock_guard<std::mutex> lock(mutex);
+        int count = 0;
+        for (const LogRecord& r : records) count += r.event == LogEvent::Retry && r.code == code ? 1 : 0;
+        return count;
+    }
+};
+
+class Server : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_NO_THROW(server_ = std::make_unique<TestServer>());
+        wait_until_idle();
+    }
+
+    MySQLDB open(MySQLDBOptions options = {}, const Policy& with = kPatient) {
+        MySQLDB db(std::move(options));
+        db.open(s().host, s().port, s().user, s().password, s().database, with);
+        return db;
+    }
+
+    // The server ends the threads of closed connections asynchronously; wait
+    // for them so that every test starts with all max_connections free.
+    void wait_until_idle() {
+        MySQLDBOptions quiet;
+        quiet.log_sink = [](const LogRecord&) {};
+        MySQLDB admin(quiet);  // root on the extra port: not counted by max_connections
+        admin.open(s().host, s().admin_port, "root", "", "", kPatient);
+        for (int i = 0; i < 500; ++i) {
+            ASSERT_TRUE(admin.execute_query("SHOW GLOBAL STATUS LIKE 'Threads_connected'"));
+            for (const Row& row : admin.get_iterator()) {
+                if (row.at(1) == "0") return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        FAIL() << "connections of an earlier test are still open";
+    }
+
+    const TestServer& s() const { return *server_; }
+
+private:
+    std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(Server, InsertsAndReadsRows) {
+    MySQLDB db = open();
+    EXPECT_TRUE(db.is_open());
+    EXPECT_EQ(db.attempts(), 1);
+    ASSERT_TRUE(db.execute_query("DROP TABLE IF EXISTS items")) << db.last_error().message;
+    ASSERT_TRUE(
+        db.execute_query("CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name TEXT, note TEXT)"));
+    ASSERT_TRUE(db.execute_query("INSERT INTO items (name, note) VALUES ('plain', 'x')"));
+    EXPECT_EQ(db.insert_id(), 1u);
+    EXPECT_EQ(db.affected_rows(), 1u);
+    EXPECT_TRUE(db.get_iterator().columns().empty());  // an INSERT has no result set
+
+    const std::string long_name(300, 'n');  // longer than the initial column buffer
+    Statement insert = db.prepare_statement("INSERT INTO items (name, note) VALUES (?, ?)");
+    ASSERT_TRUE(insert.execute({long_name, std::nullopt})) << insert.last_error().message;
+    EXPECT_EQ(insert.insert_id(), 2u);
+    ASSERT_TRUE(insert.execute({"third", "it's \"quoted\""}));
+    EXPECT_EQ(insert.affected_rows(), 1u);
+    EXPECT_FALSE(insert.execute({"too few"}));
+    EXPECT_NE(insert.last_error().message.find("2 parameters expected, 1 given"), std::string::npos);
+
+    ASSERT_TRUE(db.execute_query("SELECT id, name, note FROM items ORDER BY id"));
+    Rows rows = db.get_iterator();
+    EXPECT_EQ(rows.columns(), (std::vector<std::string>{"id", "name", "note"}));
+    std::vector<Row> all(rows.begin(), rows.end());
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0], (Row{"1", "plain", "x"}));
+    EXPECT_EQ(all[1], (Row{"2", long_name, std::nullopt}));
+    EXPECT_EQ(all[2], (Row{"3", "third", "it's \"quoted\""}));
+
+    Statement select = db.prepare_statement("SELECT name, note FROM items WHERE id >= ? ORDER BY id");
+    ASSERT_TRUE(select.execute({"2"}));
+    std::vector<Row> selected;
+    for (const Row& row : select.rows()) selected.push_back(row);
+    ASSERT_EQ(selected.size(), 2u);
+    EXPECT_EQ(selected[0], (Row{long_name, std::nullopt}));
+    EXPECT_EQ(selected[1], (Row{"third", "it's \"quoted\""}));
+
+    EXPECT_FALSE(db.execute_query("SELECT * FROM no_such_table"));
+    EXPECT_EQ(db.last_error().code, 1146);
+    EXPECT_EQ(db.last_error().sqlstate, "42S02");
+    EXPECT_THROW(db.prepare_statement("SELEKT 1"), QueryError);
+    EXPECT_EQ(db.last_error().code, 1064);
+    ASSERT_TRUE(db.execute_query("DROP TABLE items"));
+}
+
+// 64 threads, each open -> SELECT SLEEP(0.02) -> close, released together.
+// Returns the error codes of the opens that failed.
+std::vector<std::optional<int>> storm(const TestServer& s, const Policy& with, Captured& log) {
+    constexpr int kThreads = 64;
+    std::mutex mutex;
+    std::condition_variable gate;
+    bool go = false;
+    std::vector<std::optional<int>> failures;
+    std::atomic<int> queries_ok{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            MySQLDB db(log.options());
+            {
+                std::unique_lock<std::mutex> lock(mutex);
+                gate.wait(lock, [&] { return go; });
+            }
+            try {
+                db.open(s.host, s.port, s.user, s.password, s.database, with);
+                if (db.execute_query("SELECT SLEEP(0.02)")) {
+                    for (const Row& row : db.get_iterator()) queries_ok += row.at(0) == "0" ? 1 : 0;
+                }
+                db.close();
+            } catch (const ConnectError& error) {
+                const std::lock_guard<std::mutex> lock(mutex);
+                failures.push_back(error.code());
+            }
+        });
+    }
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        go = true;
+    }
+    gate.notify_all();
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(queries_ok + static_cast<int>(failures.size()), kThreads);
+    return failures;
+}
+
+TEST_F(Server, SixtyFourThreadsAllSucceedWithRetry) {
+    Captured log;
+    const std::vector<std::optional<int>> failures = storm(s(), kPatient, log);
+    EXPECT_TRUE(failures.empty()) << failures.size() << " of 64 opens failed";
+    EXPECT_GT(log.retries_with(1040), 0) << "the server was never full: the test proves nothing";
+}
+
+TEST_F(Server, SixtyFourThreadsMostlyFailWithoutRetry) {
+    Captured log;
+    const std::vector<std::optional<int>> failures = storm(s(), policy("max_attempts = 1\n"), log);
+    int too_many = 0;
+    for (const std::optional<int>& code : failures) too_many += code == 1040 ? 1 : 0;
+    EXPECT_GT(too_many, 32) << failures.size() << " failed, " << too_many << " with 1040";
+    EXPECT_EQ(log.retries_with(1040), 0);
+}
+
+TEST_F(Server, AccessDeniedFailsAtOnceWithoutThePassword) {
+    const std::string wrong = "Wr0ng-Passw0rd-for-connguard";
+    Captured log;
+    MySQLDB db(log.options());
+    try {
+        db.open(s().host, s().port, s().user, wrong, s().database, kPatient);
+        FAIL() << "connected with a wrong password";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.code(), 1045);
+        EXPECT_EQ(error.sqlstate(), "28000");
+        EXPECT_EQ(error.attempts(), 1);
+        EXPECT_EQ(error.reason(), Reason::Fatal);
+        const std::string what = error.what();
+        EXPECT_NE(what.find("Access denied"), std::string::npos) << what;
+        EXPECT_NE(what.find("gave up after 1 attempt in"), std::string::npos) << what;
+        EXPECT_EQ(what.find(wrong), std::string::npos) << what;
+        EXPECT_EQ(what.find(s().password), std::string::npos) << what;
+    }
+    ASSERT_EQ(log.records.size(), 1u);  // no retry, one ERROR
+    EXPECT_EQ(log.records[0].event, LogEvent::GiveUp);
+    EXPECT_EQ(log.records[0].message.find(wrong), std::string::npos) << log.records[0].message;
+    EXPECT_FALSE(db.is_open());
+}
+
+TEST_F(Server, TheSameObjectOpensAgainAfterAFailedOpen) {
+    std::vector<MySQLDB> held;
+    for (int i = 0; i < s().max_connections; ++i) held.push_back(open());
+    Captured log;
+    MySQLDB db(log.options());
+    try {
+        db.open(s().host, s().port, s().user, s().password, s().database, policy("max_attempts = 2\n"));
+        FAIL() << "the server had a free slot";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.code(), 1040);
+        EXPECT_EQ(error.attempts(), 2);  // the second attempt was refused as the server, not a stale handle
+    }
+    held.clear();
+    wait_until_idle();
+    db.open(s().host, s().port, s().user, s().password, s().database, kPatient);
+    EXPECT_EQ(db.attempts(), 1);
+    EXPECT_TRUE(db.execute_query("SELECT 1")) << db.last_error().message;
+}
+
+TEST_F(Server, OneOpenConnectsOnALaterAttemptWhenASlotFrees) {
+    std::vector<MySQLDB> held;
+    for (int i = 0; i < s().max_connections; ++i) held.push_back(open());
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        held.back().close();
+    });
+    Captured log;
+    MySQLDB db(log.options());
+    db.open(s().host, s().port, s().user, s().password, s().database, kPatient);
+    release.join();
+    EXPECT_GT(db.attempts(), 1);
+    EXPECT_EQ(log.retries_with(1040), db.attempts() - 1);
+    EXPECT_TRUE(db.execute_query("SELECT 1")) << db.last_error().message;
+}
+
+// Whether a TCP connect to the server's port is refused (the server is down).
+bool refused(const TestServer& s) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(s.port));
+    ::inet_pton(AF_INET, s.host.c_str(), &address.sin_addr);
+    const bool down = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0;
+    ::close(fd);
+    return down;
+}
+
+TEST_F(Server, OpenSucceedsWithinTheDeadlineWhenTheServerRestarts) {
+    // The runner stops the server and starts it again 1 s after it is down.
+    ASSERT_EQ(::kill(s().control_pid, SIGUSR1), 0);
+    const auto asked = std::chrono::steady_clock::now();
+    while (!refused(s())) {
+        ASSERT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(30))
+            << "the server never stopped";
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    Captured log;
+    MySQLDB db(log.options());
+    const auto start = std::chrono::steady_clock::now();
+    db.open(s().host, s().port, s().user, s().password, s().database, kPatient);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(took, kPatient.deadline);
+    EXPECT_GT(db.attempts(), 1);
+    EXPECT_TRUE(db.execute_query("SELECT 1")) << db.last_error().message;
+    const std::lock_guard<std::mutex> lock(log.mutex);
+    ASSERT_FALSE(log.records.empty());
+    for (const LogRecord& record : log.records) {
+        EXPECT_EQ(record.event, LogEvent::Retry);
+        EXPECT_EQ(record.error_class, ErrorClass::Transient) << record.message;
+    }
+}
+
+// The leak checks: failed attempts in bulk, then LeakSanitizer (ASan builds)
+// or valgrind (the MySQLDBLeaks.valgrind ctest) looks for what they left.
+class MySQLDBLeaks : public Server {
+protected:
+    void TearDown() override {
+#if defined(__SANITIZE_ADDRESS__)
+        EXPECT_EQ(__lsan_do_recoverable_leak_check(), 0) << "LeakSanitizer found leaks";
+#endif
+    }
+};
+
+TEST_F(MySQLDBLeaks, AThousandRefusedAttemptsInOneOpen) {
+    MySQLDBOptions options;
+    options.clock = std::make_shared<FakeClock>();
+    options.log_sink = [](const LogRecord&) {};
+    MySQLDB db(options);
+    const Policy thousand = policy("max_attempts = 1000\ndeadline = \"1000m\"\n");
+    try {
+        db.open("127.0.0.1", closed_port(), s().user, s().password, s().database, thousand);
+        FAIL() << "connected to a closed port";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.attempts(), 1000);
+        EXPECT_EQ(error.reason(), Reason::Attempts);
+    }
+}
+
+TEST_F(MySQLDBLeaks, AThousandFailedOpensOfOneObject) {
+    MySQLDBOptions options;
+    options.log_sink = [](const LogRecord&) {};
+    MySQLDB db(options);
+    int denied = 0;
+    for (int i = 0; i < 1000; ++i) {
+        try {
+            db.open(s().host, s().port, s().user, "wrong", s().database, kPatient);
+        } catch (const ConnectError& error) {
+            denied += error.code() == 1045 ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(denied, 1000);
+    db.open(s().host, s().port, s().user, s().password, s().database, kPatient);
+    EXPECT_TRUE(db.execute_query("SELECT 1"));
+}
+
+}  // namespace
+}  // namespace connguard
