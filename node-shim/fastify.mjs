@@ -1,0 +1,4 @@
+import connguardMysql from './lib/fastify.js';
+
+export { connguardMysql };
+export default connguardMysql;

@@ -1,0 +1,149 @@
+import type { ConnectionOptions, Connection, Pool, PoolOptions } from 'mysql2/promise';
+
+export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
+export type ErrorClass = 'capacity' | 'transient' | 'fatal';
+export type Reason = 'fatal' | 'attempts' | 'deadline';
+export type PolicyErrorKind =
+  | 'io' | 'syntax' | 'unknown_table' | 'unknown_key' | 'wrong_type' | 'bad_duration'
+  | 'out_of_range' | 'bad_choice' | 'inconsistent' | 'unknown_service';
+
+/** An effective policy (docs/spec.md 1.1); durations in seconds. */
+export interface Policy {
+  readonly service: string;
+  readonly maxAttempts: number;
+  readonly deadline: number;
+  readonly connectTimeout: number;
+  readonly initialDelay: number;
+  readonly maxDelay: number;
+  readonly multiplier: number;
+  readonly jitter: Jitter;
+  readonly retryOn: readonly number[];
+  readonly neverRetry: readonly number[];
+}
+
+/** The built-in defaults. */
+export const DEFAULT_POLICY: Policy;
+
+/** Anything with pino's warn(fields, message) and error(fields, message), e.g. fastify.log. */
+export interface Logger {
+  warn(fields: object, message: string): unknown;
+  error(fields: object, message: string): unknown;
+}
+export const consoleLogger: Logger;
+
+/** What every adapter takes besides the driver's options. */
+export interface GuardOptions {
+  /** Default: $CONNGUARD_POLICY for `service` (or $CONNGUARD_SERVICE), else DEFAULT_POLICY. */
+  policy?: Policy;
+  service?: string;
+  /** Default: consoleLogger. */
+  logger?: Logger;
+}
+
+export class PolicyError extends Error {
+  readonly kind: PolicyErrorKind;
+  readonly file: string;
+  /** 1-based; 0 when unknown. */
+  readonly line: number;
+  readonly table: string;
+  readonly key: string;
+  readonly problem: string;
+  readonly allowed: string;
+}
+
+export class PolicySet {
+  readonly file: string;
+  readonly defaults: Policy;
+  readonly services: ReadonlyMap<string, Policy>;
+  static parse(text: string, file?: string): PolicySet;
+  static load(path: string): PolicySet;
+  /** Throws PolicyError (kind unknown_service) for a service the file does not define. */
+  service(name: string): Policy;
+  get(service?: string | null): Policy;
+}
+
+/** The effective policy of `service` (none: `[default]`) in the file at `path`; throws PolicyError. */
+export function loadPolicy(path: string, options?: { service?: string | null }): Policy;
+export function parsePolicy(text: string, options?: { service?: string | null; file?: string }): Policy;
+export function resolvePolicy(policy?: Policy | null, service?: string | null): Policy;
+
+export function parseDuration(text: string): number | null;
+export function formatDuration(seconds: number): string;
+
+export interface CodeInfo {
+  readonly code: number;
+  readonly name: string;
+  readonly errorClass: ErrorClass;
+  readonly meaning: string;
+  readonly advice: string;
+}
+export function codeInfo(code: number): CodeInfo | undefined;
+/** `code` null: a network error with no server code. */
+export function classify(code: number | null, policy?: Policy): ErrorClass;
+/** The server error number a mysql2 error carries, else null. */
+export function errorCode(error: unknown): number | null;
+export function isNetworkError(error: unknown): boolean;
+
+export class SplitMix64 {
+  state: bigint;
+  constructor(seed: bigint | number | string);
+  next(): bigint;
+  nextUnit(): number;
+}
+
+export class Schedule {
+  constructor(policy: Policy, seed: bigint | number | string);
+  next(): number;
+}
+
+export interface Verdict {
+  retry: boolean;
+  delay: number;
+  reason: Reason | null;
+  errorClass: ErrorClass;
+  attempt: number;
+}
+
+export class Decision {
+  constructor(policy: Policy, seed: bigint | number | string);
+  readonly attempts: number;
+  afterFailure(code: number | null, elapsed: number): Verdict;
+  afterSuccess(): number;
+}
+
+/** Set as `error.connguard` on the driver's own error when connguard gives up. */
+export interface GiveUp {
+  readonly attempts: number;
+  readonly elapsed: number;
+  readonly reason: Reason;
+  readonly errorClass: ErrorClass;
+  readonly code: number | null;
+  readonly summary: string;
+  /** For a fatal code connguard knows: what an operator should do. */
+  readonly advice: string | null;
+}
+export function giveUpInfo(error: unknown): GiveUp | undefined;
+
+export function maskDsn(text: string): string;
+
+/** `await connect()`, retried per `policy` while it fails to connect. */
+export function retryCall<T>(
+  policy: Policy,
+  connect: () => Promise<T>,
+  options?: { service?: string; target?: string; logger?: Logger },
+): Promise<T>;
+
+/** mysql2/promise createConnection, retried per the policy; connectTimeout from the policy unless set. */
+export function createConnection(options: ConnectionOptions | string, guard?: GuardOptions): Promise<Connection>;
+
+/** mysql2/promise createPool whose getConnection/query/execute retry refused new connections. */
+export function createPool(options: PoolOptions | string, guard?: GuardOptions): Pool;
+
+/** No pooled connection became free within the policy's deadline. */
+export class PoolTimeoutError extends Error {
+  readonly code: 'CONNGUARD_POOL_TIMEOUT';
+  readonly size: number;
+  readonly target: string;
+  readonly waited: number;
+  readonly deadline: number;
+}

@@ -1,0 +1,27 @@
+import connguard from './index.js';
+
+export const {
+  DEFAULT_POLICY,
+  Decision,
+  PolicyError,
+  PolicySet,
+  PoolTimeoutError,
+  Schedule,
+  SplitMix64,
+  classify,
+  codeInfo,
+  consoleLogger,
+  createConnection,
+  createPool,
+  errorCode,
+  formatDuration,
+  giveUpInfo,
+  isNetworkError,
+  loadPolicy,
+  maskDsn,
+  parseDuration,
+  parsePolicy,
+  resolvePolicy,
+  retryCall,
+} = connguard;
+export default connguard;
