@@ -1,0 +1,39 @@
+//! connguard for Rust services on sqlx: one policy file (TOML) and one
+//! behaviour, shared with the C++, Python and Node implementations, for
+//! surviving MySQL/MariaDB error 1040 "Too many connections".
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+//!
+//! let policy = connguard::Policy::from_env(Some("worker"))?;
+//! let options = MySqlConnectOptions::new().host("db").username("app").password("pw").database("main");
+//! let pool = connguard::connect_pool(MySqlPoolOptions::new().max_connections(20), options, &policy).await?;
+//! let mut conn = connguard::acquire(&pool, &policy).await?;
+//! sqlx::query("SELECT 1").execute(&mut *conn).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Only connecting is retried, never a statement: a query that failed midway
+//! may or may not have run.
+
+pub mod classification;
+pub mod decision;
+pub mod dsn;
+pub mod duration;
+mod error;
+pub mod policy;
+pub mod policy_error;
+pub mod pool;
+mod report;
+mod retry;
+pub mod schedule;
+pub mod splitmix64;
+
+pub use classification::{classify, ErrorClass, Failure};
+pub use decision::{Decision, Reason, Verdict};
+pub use error::Error;
+pub use policy::{Jitter, Policy};
+pub use policy_error::{PolicyError, PolicyErrorKind};
+pub use pool::{acquire, connect_pool};
