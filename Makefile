@@ -16,9 +16,29 @@ NATIVE_SOURCES := $(shell find native -name '*.cpp' -o -name '*.hpp' -o -name 'C
 # and hands it to the tests as CONNGUARD_TEST_* variables.
 WITH_SERVER := $(PY) -m connguard.testing run --
 
-.PHONY: setup apt test test-cpp test-sanitize test-python lint demo bench clean
+CARGO ?= cargo
+RUST_SHIM := rust-shim/Cargo.toml
+# npm's own stamp: npm ci rewrites node_modules/.package-lock.json.
+NODE_MODULES := node-shim/node_modules/.package-lock.json
 
-setup: apt $(VENV)/.installed
+.PHONY: setup apt node rust test test-cpp test-sanitize test-python test-node test-rust lint \
+	lint-node lint-rust demo bench clean
+
+setup: apt node rust $(VENV)/.installed $(NODE_MODULES)
+
+# Node 20 and stable Rust come with the machine (Debian's nodejs is too old);
+# say so plainly where they are missing.
+node:
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null || \
+		{ echo "make setup: Node.js 20 or newer is needed for node-shim/ (https://nodejs.org)"; exit 1; }
+
+rust:
+	@command -v $(CARGO) >/dev/null || { echo "make setup: install stable Rust (https://rustup.rs)"; exit 1; }
+	@! command -v rustup >/dev/null || rustup component add clippy rustfmt >/dev/null 2>&1
+	$(CARGO) fetch --locked --quiet --manifest-path $(RUST_SHIM)
+
+$(NODE_MODULES): node-shim/package.json node-shim/package-lock.json
+	npm ci --prefix node-shim --no-audit --no-fund --loglevel=error
 
 apt:
 	@missing=""; \
@@ -42,6 +62,8 @@ $(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | apt
 test: setup
 	$(MAKE) --no-print-directory test-cpp
 	$(MAKE) --no-print-directory test-sanitize
+	$(MAKE) --no-print-directory test-node
+	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-python
 
 test-cpp: setup
@@ -58,7 +80,16 @@ test-sanitize: setup
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(WITH_SERVER) ctest --test-dir $(BUILD)/native-asan --output-on-failure
 
-test-python:
+test-node: setup
+	npm --prefix node-shim test
+	$(WITH_SERVER) npm --prefix node-shim run test:integration
+
+# Built before the runner starts, so no server idles through the compile.
+test-rust: setup
+	$(CARGO) build --locked --all-targets --manifest-path $(RUST_SHIM)
+	$(WITH_SERVER) $(CARGO) test --locked --manifest-path $(RUST_SHIM)
+
+test-python: setup
 	$(PY) tests/vectors/generate.py --check
 	$(PY) -m pytest
 
@@ -67,6 +98,14 @@ lint: setup
 	$(VENV)/bin/ruff format --check python tests benchmarks examples
 	$(VENV)/bin/mypy
 	clang-format --dry-run --Werror $(filter %.cpp %.hpp,$(NATIVE_SOURCES))
+	$(MAKE) --no-print-directory lint-node lint-rust
+
+lint-node: $(NODE_MODULES)
+	npm --prefix node-shim run lint
+
+lint-rust:
+	$(CARGO) fmt --manifest-path $(RUST_SHIM) --check
+	$(CARGO) clippy --locked --quiet --all-targets --manifest-path $(RUST_SHIM) -- -D warnings
 
 demo: setup
 	$(PY) examples/demo.py
