@@ -79,7 +79,9 @@ DEFAULTS = {
     "jitter": "full",
     "retry_on": [],
     "never_retry": [],
+    "limiter": {"enabled": True, "initial_limit": 2, "max_limit": 1000},
 }
+LIMITER_KEYS = ("enabled", "initial_limit", "max_limit")
 DURATION_KEYS = ("deadline", "connect_timeout", "initial_delay", "max_delay")
 JITTERS = ("full", "equal", "decorrelated", "none")
 
@@ -194,7 +196,29 @@ def load_policy(text, service):
         for key, value in values.items():
             if key not in DEFAULTS:
                 fail_at("unknown_table" if isinstance(value, dict) else "unknown_key", table, key)
+            if key == "limiter":
+                checked[key] = check_limiter(table, value)
+                continue
             checked[key] = check_value(key, value, lambda kind, key=key: fail_at(kind, table, key))
+        return checked
+
+    def check_limiter(parent, values):
+        """The own keys of [PARENT.limiter] (spec 1.1)."""
+        if not isinstance(values, dict):
+            fail_at("wrong_type", parent, "limiter")
+        table, checked = parent + ".limiter", {}
+        for key, value in values.items():
+            if key not in LIMITER_KEYS:
+                fail_at("unknown_table" if isinstance(value, dict) else "unknown_key", table, key)
+            if key == "enabled":
+                if not isinstance(value, bool):
+                    fail_at("wrong_type", table, key)
+            else:
+                if not is_int(value):
+                    fail_at("wrong_type", table, key)
+                if not 1 <= value <= 100000:
+                    fail_at("out_of_range", table, key)
+            checked[key] = value
         return checked
 
     # Every table is checked, whatever service is asked for.
@@ -216,11 +240,16 @@ def load_policy(text, service):
         else:
             fail_at("unknown_table" if isinstance(value, dict) else "unknown_key", "", name)
 
-    # max_delay >= initial_delay on every effective policy, after inheritance.
+    # max_delay >= initial_delay and max_limit >= initial_limit on every
+    # effective policy, after inheritance (the limiter is inherited key by key).
     def effective(table, own, base):
-        policy = {**base, **own}
+        policy = {**base, **own, "limiter": {**base["limiter"], **own.get("limiter", {})}}
         if policy["max_delay"] < policy["initial_delay"]:
             fail_at("inconsistent", table, "max_delay" if "max_delay" in own else "initial_delay")
+        limiter, own_limiter = policy["limiter"], own.get("limiter", {})
+        if limiter["max_limit"] < limiter["initial_limit"]:
+            key = "max_limit" if "max_limit" in own_limiter else "initial_limit"
+            fail_at("inconsistent", table + ".limiter", key)
         return policy
 
     default_policy = effective("default", default, DEFAULTS)
@@ -305,6 +334,101 @@ class Call:
 
     def succeeded(self):
         return {"attempts": self.attempts + 1}
+
+
+# ---------------------------------------------------------------------------
+# 6 Load control: the limiter
+# ---------------------------------------------------------------------------
+
+
+class Limiter:
+    """Spec 6, event by event; each event returns (granted, probe_in)."""
+
+    def __init__(self, policy, seed):
+        self.policy = policy
+        self.seeds = SplitMix64(seed)
+        self.probes = Call(policy, self.seeds.next_u64())  # its delay(n) is the schedule
+        self.retries = 0
+        self.limit = policy["limiter"]["initial_limit"]
+        self.max_limit = policy["limiter"]["max_limit"]
+        self.holding = 0
+        self.in_flight = []
+        self.queue = []
+        self.probing = None
+        self.timer_armed = False
+        self.slow_start = True
+
+    @property
+    def in_use(self):
+        return self.holding + len(self.in_flight)
+
+    def acquire(self, w):
+        assert w not in self.in_flight and w not in self.queue
+        self.queue.append(w)
+        return self.settle([])
+
+    def connected(self, w):
+        self.in_flight.remove(w)
+        self.holding += 1
+        if self.probing == w:
+            self.probing = None
+            self.limit = min(self.max_limit, max(self.limit, self.in_use))
+            self.probes, self.retries = Call(self.policy, self.seeds.next_u64()), 0
+        elif self.slow_start:
+            self.limit = min(self.max_limit, self.limit + 1)
+        return self.settle([])
+
+    def rejected(self, w):
+        self.in_flight.remove(w)
+        if self.probing == w:
+            self.probing = None
+        self.limit = self.holding
+        self.slow_start = False
+        self.queue.insert(0, w)
+        return self.settle([])
+
+    def left(self, w):
+        if w in self.in_flight:
+            self.in_flight.remove(w)
+        elif w in self.queue:
+            self.queue.remove(w)
+        if self.probing == w:
+            self.probing = None
+        return self.settle([])
+
+    def released(self):
+        assert self.holding > 0
+        self.holding -= 1
+        return self.settle([])
+
+    def probe(self):
+        self.timer_armed = False
+        granted = []
+        if self.queue and self.probing is None:
+            self.probing = self.queue.pop(0)
+            self.in_flight.append(self.probing)
+            granted.append(self.probing)
+        return self.settle(granted)
+
+    def settle(self, granted):
+        while self.queue and self.in_use < self.limit:
+            w = self.queue.pop(0)
+            self.in_flight.append(w)
+            granted.append(w)
+        probe_in = None
+        if self.queue and self.probing is None and not self.timer_armed:
+            self.timer_armed = True
+            self.retries += 1
+            probe_in = self.probes.delay(self.retries)
+        return granted, probe_in
+
+    def state(self):
+        return {
+            "limit": self.limit,
+            "holding": self.holding,
+            "in_use": self.in_use,
+            "queue": list(self.queue),
+        }
 
 
 # ---------------------------------------------------------------------------
@@ -417,6 +541,29 @@ def classification_cases():
 # --- effective_policy.json -------------------------------------------------
 
 EFFECTIVE_CASES = [
+    (
+        "limiter_table_in_default",
+        toml("[default.limiter]", "initial_limit = 4", "max_limit = 50"),
+        None,
+    ),
+    (
+        "limiter_inherited_key_by_key",
+        toml(
+            "[default.limiter]", "initial_limit = 4", "", "[service.api.limiter]", "enabled = false"
+        ),
+        "api",
+    ),
+    (
+        "limiter_as_inline_table_and_dotted_keys",
+        toml(
+            "[default]",
+            "limiter = { max_limit = 7 }",
+            "",
+            "[service.api]",
+            "limiter.initial_limit = 3",
+        ),
+        "api",
+    ),
     ("empty_file_builtin_defaults", "", None),
     ("empty_default_table", toml("[default]"), None),
     ("comments_only", toml("# nothing here", "  # still nothing"), None),
@@ -616,6 +763,89 @@ def effective_cases():
 # (name, policy, service, kind, table, key, line); all written by hand.
 
 INVALID_CASES = [
+    (
+        "limiter_not_a_table",
+        toml("[default]", "limiter = 3"),
+        None,
+        "wrong_type",
+        "default",
+        "limiter",
+        2,
+    ),
+    (
+        "limiter_unknown_key",
+        toml("[default.limiter]", "size = 4"),
+        None,
+        "unknown_key",
+        "default.limiter",
+        "size",
+        2,
+    ),
+    (
+        "limiter_nested_table",
+        toml("[default.limiter.extra]", "x = 1"),
+        None,
+        "unknown_table",
+        "default.limiter",
+        "extra",
+        1,
+    ),
+    (
+        "limiter_enabled_not_boolean",
+        toml("[default.limiter]", 'enabled = "yes"'),
+        None,
+        "wrong_type",
+        "default.limiter",
+        "enabled",
+        2,
+    ),
+    (
+        "limiter_initial_limit_zero",
+        toml("[default.limiter]", "initial_limit = 0"),
+        None,
+        "out_of_range",
+        "default.limiter",
+        "initial_limit",
+        2,
+    ),
+    (
+        "limiter_max_limit_too_large",
+        toml("[service.api.limiter]", "max_limit = 100001"),
+        "api",
+        "out_of_range",
+        "service.api.limiter",
+        "max_limit",
+        2,
+    ),
+    (
+        "limiter_initial_limit_float",
+        toml("[default.limiter]", "initial_limit = 2.0"),
+        None,
+        "wrong_type",
+        "default.limiter",
+        "initial_limit",
+        2,
+    ),
+    (
+        "limiter_max_below_initial",
+        toml("[default.limiter]", "initial_limit = 8", "max_limit = 4"),
+        None,
+        "inconsistent",
+        "default.limiter",
+        "max_limit",
+        3,
+    ),
+    (
+        "limiter_service_initial_above_inherited_max",
+        toml(
+            "[default.limiter]", "max_limit = 5", "", "[service.api.limiter]", "initial_limit = 8"
+        ),
+        "api",
+        "inconsistent",
+        "service.api.limiter",
+        "initial_limit",
+        5,
+    ),
     # syntax (line as tomllib reports it)
     ("syntax_missing_value", toml("[default]", "max_attempts = "), None, "syntax", "", "", 2),
     ("syntax_unterminated_string", toml("[default]", 'deadline = "30s'), None, "syntax", "", "", 2),
@@ -1593,6 +1823,192 @@ def decision_cases():
     return cases
 
 
+# --- limiter.json ----------------------------------------------------------
+
+
+def acquire_all(*waiters):
+    return [("acquire", w) for w in waiters]
+
+
+NO_JITTER = toml("[default]", 'jitter = "none"')  # probe delays 50ms, 100ms, 200ms, ...
+
+LIMITER_CASES = [
+    # name, policy text, seed, events
+    ("initial_limit_then_queue", NO_JITTER, "1", acquire_all(1, 2, 3, 4)),
+    (
+        "slow_start_grows_one_per_success_to_max_limit",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "max_limit = 5"),
+        "1",
+        [
+            *acquire_all(*range(1, 11)),
+            ("connected", 1),
+            ("connected", 2),
+            ("connected", 3),
+            ("connected", 4),
+            ("connected", 5),
+            ("released", None),
+            ("connected", 6),
+        ],
+    ),
+    (
+        "rejection_sets_limit_to_holding_and_keeps_the_turn",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 4"),
+        "7",
+        [
+            *acquire_all(*range(1, 8)),
+            ("connected", 1),
+            ("connected", 2),
+            ("rejected", 5),
+            ("connected", 3),
+            ("rejected", 6),
+        ],
+    ),
+    (
+        "close_hands_the_slot_to_the_head_at_once",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1"),
+        "1",
+        [
+            *acquire_all(1, 2, 3),
+            ("connected", 1),
+            ("rejected", 2),
+            ("released", None),
+            ("connected", 2),
+            ("released", None),
+        ],
+    ),
+    (
+        "full_server_probed_one_at_a_time_on_the_backoff_schedule",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1"),
+        "1",
+        [
+            *acquire_all(1, 2, 3),
+            ("rejected", 1),
+            ("probe", None),
+            ("rejected", 1),
+            ("probe", None),
+            ("rejected", 1),
+            ("probe", None),
+            ("acquire", 4),
+            ("rejected", 1),
+        ],
+    ),
+    (
+        "probe_success_raises_the_limit_and_restarts_the_schedule",
+        toml("[default]", "[default.limiter]", "initial_limit = 1"),  # full jitter: seeded delays
+        "12345",
+        [
+            *acquire_all(1, 2, 3),
+            ("rejected", 1),
+            ("probe", None),
+            ("rejected", 1),
+            ("probe", None),
+            ("connected", 1),
+            ("probe", None),
+            ("connected", 2),
+            ("released", None),
+        ],
+    ),
+    (
+        "leaving_frees_a_queued_place_or_an_attempts_slot",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1"),
+        "1",
+        [*acquire_all(1, 2, 3), ("left", 2), ("left", 1), ("left", 3)],
+    ),
+    (
+        "a_probe_that_leaves_lets_the_next_timer_arm",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1"),
+        "1",
+        [
+            *acquire_all(1, 2),
+            ("rejected", 1),
+            ("probe", None),
+            ("left", 1),
+            ("probe", None),
+            ("connected", 2),
+        ],
+    ),
+]
+
+
+def storm_events(text, seed, clients, capacity):
+    """The events of a storm on a server with `capacity` slots, played in a fixed
+    order: resolve the oldest attempt, else close the oldest connection, else fire
+    the probe timer. Every client connects once and closes."""
+    limiter = Limiter(load_policy(text, None), int(seed))
+    events, attempts, holders, armed = [], [], [], False
+
+    def play(event, waiter=None):
+        nonlocal armed
+        events.append((event, waiter))
+        act = getattr(limiter, event)
+        granted, probe_in = act(waiter) if waiter is not None else act()
+        attempts.extend(granted)
+        armed = (armed and event != "probe") or probe_in is not None
+
+    for client in range(1, clients + 1):
+        play("acquire", client)
+    while attempts or holders or armed:
+        if attempts:
+            waiter = attempts.pop(0)
+            if len(holders) < capacity:
+                holders.append(waiter)
+                play("connected", waiter)
+            else:
+                play("rejected", waiter)
+        elif holders:
+            holders.pop(0)
+            play("released")
+        else:
+            play("probe")
+    return events
+
+
+STORMS = [
+    # name, policy text, seed, clients, server capacity
+    (
+        "storm_of_twelve_on_a_server_of_four",
+        toml("[default]", 'initial_delay = "10ms"'),
+        "2024",
+        12,
+        4,
+    ),
+    (
+        "storm_of_twenty_on_a_server_of_three_decorrelated",
+        toml("[default]", 'jitter = "decorrelated"', "[default.limiter]", "initial_limit = 4"),
+        "99",
+        20,
+        3,
+    ),
+    (
+        "storm_capped_by_max_limit",
+        toml("[default]", "[default.limiter]", "max_limit = 2"),
+        "5",
+        8,
+        6,
+    ),
+]
+
+
+def limiter_cases():
+    cases = []
+    storms = [(n, t, seed, storm_events(t, seed, c, cap)) for n, t, seed, c, cap in STORMS]
+    for name, text, seed, events in LIMITER_CASES + storms:
+        limiter = Limiter(load_policy(text, None), int(seed))
+        steps = []
+        for event, waiter in events:
+            act = getattr(limiter, event)
+            granted, probe_in = act(waiter) if waiter is not None else act()
+            step = {
+                "event": event,
+                "expect": {"granted": granted, "probe_in": probe_in, **limiter.state()},
+            }
+            if waiter is not None:
+                step["waiter"] = waiter
+            steps.append(step)
+        cases.append({"name": name, "policy": text, "seed": seed, "steps": steps})
+    return cases
+
+
 # ---------------------------------------------------------------------------
 # Self-checks of the reference against values computed by hand from the spec
 # ---------------------------------------------------------------------------
@@ -1621,6 +2037,7 @@ def build_files():
         "effective_policy.json": ("1", effective_cases()),
         "decision.json": ("4", decision_cases()),
         "invalid_policy.json": ("1.3", invalid_cases()),
+        "limiter.json": ("6", limiter_cases()),
     }
     out = {}
     for filename, (section, cases) in files.items():
