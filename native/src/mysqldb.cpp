@@ -39,6 +39,12 @@ std::string masked(std::string text, const std::string& password) {
     return text;
 }
 
+// One default clock for all: MySQLDBs share the gate of a target only on the same clock.
+const std::shared_ptr<Clock>& steady_clock() {
+    static const std::shared_ptr<Clock> clock = std::make_shared<SteadyClock>();
+    return clock;
+}
+
 }  // namespace
 
 void MySQLDB::Closer::operator()(st_mysql* mysql) const noexcept {
@@ -51,7 +57,18 @@ MySQLDB::MySQLDB(MySQLDBOptions options) : options_(std::move(options)) {}
 
 MySQLDB::~MySQLDB() = default;
 MySQLDB::MySQLDB(MySQLDB&& other) noexcept = default;
-MySQLDB& MySQLDB::operator=(MySQLDB&& other) noexcept = default;
+
+MySQLDB& MySQLDB::operator=(MySQLDB&& other) noexcept {
+    if (this != &other) {
+        close();  // closes, then releases, in that order
+        options_ = std::move(other.options_);
+        slot_ = std::move(other.slot_);
+        handle_ = std::move(other.handle_);
+        last_error_ = std::move(other.last_error_);
+        attempts_ = other.attempts_;
+    }
+    return *this;
+}
 
 void MySQLDB::open(const std::string& host, unsigned int port, const std::string& username,
                    const std::string& password, const std::string& database) {
@@ -65,7 +82,7 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
     close();
     init_library();
     // Here rather than in the constructor: a moved-from object may open again.
-    if (!options_.clock) options_.clock = std::make_shared<SteadyClock>();
+    if (!options_.clock) options_.clock = steady_clock();
     if (!options_.log_sink) options_.log_sink = stderr_sink();
     if (!options_.seed) options_.seed = random_seed;
     const CallSite site{service_name(policy, service), "mariadb://" + username + ":***@" + host + ":" +
@@ -91,12 +108,22 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
         return AttemptFailure{code != 0 ? std::optional<int>(static_cast<int>(code)) : std::nullopt,
                               mysql_sqlstate(mysql.get()), masked(mysql_error(mysql.get()), password)};
     };
-    attempts_ = retry_connect(policy, site, attempt, *options_.clock, options_.log_sink, options_.seed);
+    if (policy.limiter.enabled) {
+        const std::shared_ptr<Gate> gate =
+            Gate::of(host + ":" + std::to_string(port), policy, options_.clock, options_.seed);
+        Admitted admitted =
+            retry_connect_gated(policy, site, attempt, *gate, options_.log_sink, options_.seed);
+        attempts_ = admitted.attempts;
+        slot_ = std::move(admitted.slot);
+    } else {
+        attempts_ = retry_connect(policy, site, attempt, *options_.clock, options_.log_sink, options_.seed);
+    }
     last_error_ = {};
 }
 
 void MySQLDB::close() noexcept {
     handle_.reset();
+    slot_.release();
 }
 
 bool MySQLDB::fail() {

@@ -21,7 +21,9 @@ using Kind = PolicyErrorKind;
 
 constexpr std::string_view kPolicyKeys =
     "max_attempts, deadline, connect_timeout, initial_delay, max_delay, multiplier, jitter, "
-    "retry_on, never_retry";
+    "retry_on, never_retry and the table limiter";
+constexpr std::string_view kLimiterKeys = "enabled, initial_limit, max_limit";
+constexpr std::string_view kLimitAllowed = "an integer from 1 to 100000";
 constexpr std::string_view kTopLevel = "the tables [default] and [service.NAME]";
 constexpr std::string_view kDurationAllowed = R"(a string such as "250ms", "5s" or "2m", > 0)";
 constexpr std::string_view kCodeAllowed = "an array of integers, each 1 to 65535";
@@ -104,10 +106,17 @@ struct TablePolicy {
     std::vector<std::function<void(Policy&)>> overrides;
     std::optional<int> initial_delay_line;
     std::optional<int> max_delay_line;
+    std::optional<int> initial_limit_line;
+    std::optional<int> max_limit_line;
 
     template <typename T>
     void set(T Policy::*field, T value) {
         overrides.push_back([field, value = std::move(value)](Policy& p) { p.*field = value; });
+    }
+
+    template <typename T>
+    void set_limiter(T LimiterPolicy::*field, T value) {
+        overrides.push_back([field, value](Policy& p) { p.limiter.*field = value; });
     }
 
     Policy over(Policy base) const {
@@ -135,7 +144,7 @@ public:
 
     // Validates the keys of `table`, named `name` in messages, in file order.
     TablePolicy check_table(const toml::table& table, std::string name) const {
-        TablePolicy own{std::move(name), {}, {}, {}};
+        TablePolicy own{std::move(name), {}, {}, {}, {}, {}};
         const std::string& n = own.name;
         for (const Entry& entry : entries_in_file_order(table)) {
             const std::string_view key = entry.key;
@@ -160,6 +169,8 @@ public:
                 own.set(&Policy::retry_on, codes(entry, n));
             } else if (key == "never_retry") {
                 own.set(&Policy::never_retry, codes(entry, n));
+            } else if (key == "limiter") {
+                check_limiter(entry, own);
             } else if (entry.node->is_table()) {
                 fail(Kind::UnknownTable, entry, n, "a table is not allowed inside [" + n + "]",
                      "the keys " + std::string(kPolicyKeys));
@@ -170,10 +181,29 @@ public:
         return own;
     }
 
-    // `own` over `base`, checked for max_delay >= initial_delay.
+    // `own` over `base`, checked for max_delay >= initial_delay and
+    // max_limit >= initial_limit.
     Policy effective(const TablePolicy& own, const Policy& base) const {
         Policy policy = own.over(base);
-        if (policy.max_delay >= policy.initial_delay) return policy;
+        check_delays(own, policy);
+        const LimiterPolicy& limiter = policy.limiter;
+        if (limiter.max_limit >= limiter.initial_limit) return policy;
+        const std::string table = own.name + ".limiter";
+        const std::string max_limit = std::to_string(limiter.max_limit);
+        const std::string initial_limit = std::to_string(limiter.initial_limit);
+        if (own.max_limit_line) {
+            fail(Kind::Inconsistent, *own.max_limit_line, table, "max_limit",
+                 max_limit + " is less than initial_limit " + initial_limit,
+                 "an integer >= initial_limit (" + initial_limit + ")");
+        }
+        fail(Kind::Inconsistent, own.initial_limit_line.value_or(0), table, "initial_limit",
+             initial_limit + " is greater than max_limit " + max_limit,
+             "an integer <= max_limit (" + max_limit + ")");
+    }
+
+private:
+    void check_delays(const TablePolicy& own, const Policy& policy) const {
+        if (policy.max_delay >= policy.initial_delay) return;
         const std::string max_delay = format_duration(policy.max_delay);
         const std::string initial_delay = format_duration(policy.initial_delay);
         if (own.max_delay_line) {
@@ -186,7 +216,38 @@ public:
              "a duration <= max_delay (" + max_delay + ")");
     }
 
-private:
+    // The [NAME.limiter] table (spec 1.1): its keys go into `own`.
+    void check_limiter(const Entry& limiter, TablePolicy& own) const {
+        if (!limiter.node->is_table()) {
+            fail(Kind::WrongType, limiter, own.name, "expected a table, got " + type_name(*limiter.node),
+                 "a table with the keys " + std::string(kLimiterKeys));
+        }
+        const std::string n = own.name + ".limiter";
+        for (const Entry& entry : entries_in_file_order(*limiter.node->as_table())) {
+            if (entry.key == "enabled") {
+                const auto* flag = entry.node->as_boolean();
+                if (flag == nullptr) {
+                    fail(Kind::WrongType, entry, n, "expected a boolean, got " + type_name(*entry.node),
+                         "true or false");
+                }
+                own.set_limiter(&LimiterPolicy::enabled, flag->get());
+            } else if (entry.key == "initial_limit") {
+                own.set_limiter(&LimiterPolicy::initial_limit,
+                                static_cast<int>(integer(entry, n, 1, 100000, kLimitAllowed)));
+                own.initial_limit_line = entry.line;
+            } else if (entry.key == "max_limit") {
+                own.set_limiter(&LimiterPolicy::max_limit,
+                                static_cast<int>(integer(entry, n, 1, 100000, kLimitAllowed)));
+                own.max_limit_line = entry.line;
+            } else if (entry.node->is_table()) {
+                fail(Kind::UnknownTable, entry, n, "a table is not allowed inside [" + n + "]",
+                     "the keys " + std::string(kLimiterKeys));
+            } else {
+                fail(Kind::UnknownKey, entry, n, "unknown key", kLimiterKeys);
+            }
+        }
+    }
+
     std::int64_t integer(const Entry& entry, const std::string& name, std::int64_t min, std::int64_t max,
                          std::string_view allowed) const {
         const auto* value = entry.node->as_integer();
@@ -320,7 +381,7 @@ PolicySet PolicySet::from_table(const toml::table& table, std::string source_nam
     const Validator validator(source_name);
 
     // Every table's own keys first, in file order, whatever service is wanted.
-    TablePolicy default_own{"default", {}, {}, {}};
+    TablePolicy default_own{"default", {}, {}, {}, {}, {}};
     std::vector<std::pair<std::string, TablePolicy>> service_owns;
     for (const Entry& entry : entries_in_file_order(table)) {
         const bool known = entry.key == "default" || entry.key == "service";

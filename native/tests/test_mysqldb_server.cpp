@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <iostream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -55,6 +56,10 @@ Policy policy(const std::string& toml) {
 // Patient enough for a busy or restarting server; the tests that prove
 // something pass their own.
 const Policy kPatient = policy("max_attempts = 1000\ndeadline = \"30s\"\nmax_delay = \"200ms\"\n");
+// The same without the limiter: every caller retries on its own, blind.
+const Policy kBlind = policy(
+    "max_attempts = 1000\ndeadline = \"30s\"\nmax_delay = \"200ms\"\n[service.test.limiter]\nenabled = "
+    "false\n");
 
 // Log records of any number of threads.
 struct Captured {
@@ -105,6 +110,30 @@ protected:
         }
         FAIL() << "connections of an earlier test are still open";
     }
+
+    // SHOW GLOBAL STATUS as root on the admin port, once the server has
+    // counted what the last test did (a refused connect is counted when its
+    // server thread ends).
+    long global_status(const std::string& name) {
+        wait_until_idle();
+        MySQLDBOptions quiet;
+        quiet.log_sink = [](const LogRecord&) {};
+        MySQLDB admin(quiet);
+        admin.open(s().host, s().admin_port, "root", "", "", kPatient);
+        long last = -1;
+        for (int i = 0; i < 100; ++i) {
+            EXPECT_TRUE(admin.execute_query("SHOW GLOBAL STATUS LIKE '" + name + "'"));
+            long value = -1;
+            for (const Row& row : admin.get_iterator()) value = std::stol(*row.at(1));
+            if (value == last) return value;
+            last = value;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ADD_FAILURE() << name << " never settled";
+        return last;
+    }
+
+    std::string target() const { return s().host + ":" + std::to_string(s().port); }
 
     const TestServer& s() const { return *server_; }
 
@@ -199,18 +228,56 @@ std::vector<std::optional<int>> storm(const TestServer& s, const Policy& with, C
 
 TEST_F(Server, SixtyFourThreadsAllSucceedWithRetry) {
     Captured log;
-    const std::vector<std::optional<int>> failures = storm(s(), kPatient, log);
+    const std::vector<std::optional<int>> failures = storm(s(), kBlind, log);
     EXPECT_TRUE(failures.empty()) << failures.size() << " of 64 opens failed";
     EXPECT_GT(log.retries_with(1040), 0) << "the server was never full: the test proves nothing";
 }
 
 TEST_F(Server, SixtyFourThreadsMostlyFailWithoutRetry) {
     Captured log;
-    const std::vector<std::optional<int>> failures = storm(s(), policy("max_attempts = 1\n"), log);
+    const std::vector<std::optional<int>> failures =
+        storm(s(), policy("max_attempts = 1\n[service.test.limiter]\nenabled = false\n"), log);
     int too_many = 0;
     for (const std::optional<int>& code : failures) too_many += code == 1040 ? 1 : 0;
     EXPECT_GT(too_many, 32) << failures.size() << " failed, " << too_many << " with 1040";
     EXPECT_EQ(log.retries_with(1040), 0);
+}
+
+// The limiter's point: all 64 still succeed, and the server (by its own count)
+// refuses fewer connects than when every thread backs off blind, in the same run.
+TEST_F(Server, TheLimiterHasTheServerRefuseFewerConnectsThanBlindBackoff) {
+    Captured log;
+    const long start = global_status("Aborted_connects");
+    const std::vector<std::optional<int>> blind_failures = storm(s(), kBlind, log);
+    const long blind = global_status("Aborted_connects") - start;
+    const std::vector<std::optional<int>> gated_failures = storm(s(), kPatient, log);
+    const long gated = global_status("Aborted_connects") - start - blind;
+    std::cout << "connects refused by the server: blind backoff " << blind << ", limiter " << gated << "\n";
+    EXPECT_TRUE(blind_failures.empty()) << blind_failures.size() << " of 64 opens failed";
+    EXPECT_TRUE(gated_failures.empty()) << gated_failures.size() << " of 64 opens failed";
+    EXPECT_GT(blind, 0) << "the server was never full: the test proves nothing";
+    EXPECT_LT(gated, blind);
+}
+
+TEST_F(Server, CloseAndTheDestructorReportTheReleaseToTheGate) {
+    // Our own clock, to find the gate these MySQLDBs share.
+    const std::shared_ptr<Clock> clock = std::make_shared<SteadyClock>();
+    MySQLDBOptions options;
+    options.clock = clock;
+    const std::shared_ptr<Gate> gate = Gate::of(target(), kPatient, clock, random_seed);
+    MySQLDB a = open(options);
+    MySQLDB b = open(options);
+    EXPECT_EQ(gate->state().holding, 2);
+    a = std::move(b);  // a's own connection closes
+    EXPECT_EQ(gate->state().holding, 1);
+    std::thread([&a] { a.close(); }).join();  // closed on another thread
+    EXPECT_EQ(gate->state().holding, 0);
+    {
+        MySQLDB c = open(options);
+        EXPECT_EQ(gate->state().holding, 1);
+    }
+    EXPECT_EQ(gate->state().holding, 0);
+    EXPECT_EQ(gate->state().in_use, 0);
 }
 
 TEST_F(Server, AccessDeniedFailsAtOnceWithoutThePassword) {
@@ -269,6 +336,10 @@ TEST_F(Server, OneOpenConnectsOnALaterAttemptWhenASlotFrees) {
     release.join();
     EXPECT_GT(db.attempts(), 1);
     EXPECT_EQ(log.retries_with(1040), db.attempts() - 1);
+    const std::lock_guard<std::mutex> lock(log.mutex);
+    for (const LogRecord& record : log.records) {  // it waited in the limiter's queue, never slept blind
+        EXPECT_NE(record.message.find("queued for a free slot"), std::string::npos) << record.message;
+    }
     EXPECT_TRUE(db.execute_query("SELECT 1")) << db.last_error().message;
 }
 

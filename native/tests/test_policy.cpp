@@ -161,13 +161,25 @@ TEST(PolicyErrors, UnknownTable) {
     expect_error("[service.a.b]\n", PolicyErrorKind::UnknownTable, "service.a", "b", 1);
 }
 
+TEST(PolicyLimiter, InheritedKeyByKeyAndNamedInErrors) {
+    const PolicySet set = PolicySet::parse(
+        "[default.limiter]\ninitial_limit = 4\n\n[service.api.limiter]\nenabled = false\n", "p.toml");
+    EXPECT_TRUE(set.defaults().limiter.enabled);
+    EXPECT_EQ(set.service("api").limiter.initial_limit, 4);
+    EXPECT_FALSE(set.service("api").limiter.enabled);
+    EXPECT_EQ(set.service("api").limiter.max_limit, 1000);
+    EXPECT_STREQ(
+        error_of("[default.limiter]\nmax_limit = 0\n").what(),
+        "p.toml:2: [default.limiter] max_limit: 0 is out of range (allowed: an integer from 1 to 100000)");
+}
+
 TEST(PolicyErrors, UnknownKey) {
     expect_error("[default]\nmax_attempt = 3\n", PolicyErrorKind::UnknownKey, "default", "max_attempt", 2);
     expect_error("max_attempts = 3\n", PolicyErrorKind::UnknownKey, "", "max_attempts", 1);
     EXPECT_STREQ(error_of("[default]\nmax_attempt = 3\n").what(),
                  "p.toml:2: [default] max_attempt: unknown key (allowed: max_attempts, deadline, "
                  "connect_timeout, initial_delay, max_delay, multiplier, jitter, retry_on, "
-                 "never_retry)");
+                 "never_retry and the table limiter)");
 }
 
 TEST(PolicyErrors, WrongType) {

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <future>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -216,6 +218,134 @@ TEST(RetryConnect, ExceptionsOfAnAttemptPropagateUntouched) {
     FakeClock clock;
     const Attempt attempt = []() -> std::optional<AttemptFailure> { throw std::bad_alloc(); };
     EXPECT_THROW(retry_connect(Policy{}, kSite, attempt, clock, LogSink()), std::bad_alloc);
+}
+
+// Through a limiter gate of its own (spec 6): the call runs on another thread
+// when it must wait, and the test moves the fake clock.
+class RetryConnectGated : public ::testing::Test {
+protected:
+    // A gate whose first probe comes only after 10 s.
+    void slow_probes(int max_limit) {
+        Policy policy = no_jitter();
+        policy.initial_delay = 10.0;
+        policy.max_delay = 10.0;
+        policy.limiter.initial_limit = 1;
+        policy.limiter.max_limit = max_limit;
+        gate = std::make_shared<Gate>(policy, 1, clock);
+    }
+
+    std::future<Admitted> start(const Policy& policy, const Attempt& attempt) {
+        return std::async(std::launch::async,
+                          [=] { return retry_connect_gated(policy, kSite, attempt, *gate, log.sink()); });
+    }
+
+    void expect_idle() {
+        const Gate::State state = gate->state();
+        EXPECT_EQ(state.in_use, 0);
+        EXPECT_EQ(state.queued, 0u);
+    }
+
+    std::shared_ptr<FakeClock> clock = std::make_shared<FakeClock>();
+    std::shared_ptr<Gate> gate = std::make_shared<Gate>(no_jitter(), 1, clock);
+    Captured log;  // read once the call has ended
+    int made = 0;
+};
+
+TEST_F(RetryConnectGated, ACapacityRefusalWaitsInTheQueueInsteadOfSleeping) {
+    std::future<Admitted> call = start(no_jitter(), failing({1040}, &made));
+    ASSERT_TRUE(clock->waiting(1));     // refused while holding nothing: limit 0, queued
+    EXPECT_EQ(gate->state().limit, 0);  // for the probe, due at 50ms
+    clock->set(0.05);
+    Admitted admitted = call.get();
+    EXPECT_EQ(admitted.attempts, 2);
+    EXPECT_TRUE(clock->sleeps.empty());
+    ASSERT_EQ(log.records.size(), 1u);
+    EXPECT_EQ(log.records[0].message,
+              "connguard retry: service=api target=mariadb://app:***@127.0.0.1:3306/main code=1040 "
+              "ER_CON_COUNT_ERROR (capacity) attempt 1/10, queued for a free slot: Too many connections");
+    EXPECT_EQ(gate->state().holding, 1);
+    EXPECT_EQ(gate->state().limit, 1);  // the probe connected: one more
+    admitted.slot.release();
+    EXPECT_EQ(gate->state().holding, 0);
+}
+
+TEST_F(RetryConnectGated, AnotherFailureLeavesTheQueueSleepsAndJoinsAgain) {
+    Admitted admitted =
+        retry_connect_gated(no_jitter(), kSite, failing({std::nullopt}, &made), *gate, log.sink());
+    EXPECT_EQ(admitted.attempts, 2);
+    EXPECT_EQ(clock->sleeps, std::vector<double>{0.05});
+    ASSERT_EQ(log.records.size(), 1u);
+    EXPECT_NE(log.records[0].message.find("code=network (transient) attempt 1/10, next in 0.050s"),
+              std::string::npos);
+    EXPECT_EQ(gate->state().limit, 3);  // still in slow start
+}
+
+TEST_F(RetryConnectGated, TheDeadlinePassingInTheQueueGivesUpWithTheLastError) {
+    slow_probes(1000);
+    Policy policy = no_jitter();
+    policy.deadline = 1.0;
+    std::future<Admitted> call = start(policy, failing({1040, 1040}, &made));
+    ASSERT_TRUE(clock->waiting(1));
+    clock->set(1.0);
+    try {
+        call.get();
+        FAIL() << "connected";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.code(), 1040);
+        EXPECT_EQ(error.attempts(), 1);
+        EXPECT_EQ(error.reason(), Reason::Deadline);
+        EXPECT_EQ(error.error_class(), ErrorClass::Capacity);
+        EXPECT_EQ(error.elapsed(), 1.0);
+    }
+    EXPECT_EQ(made, 1);
+    ASSERT_EQ(log.records.size(), 2u);
+    EXPECT_EQ(log.records[1].event, LogEvent::GiveUp);
+    EXPECT_EQ(
+        log.records[1].message,
+        "connguard gave up after 1 attempt in 1.000s (reason: deadline; last error 1040 ER_CON_COUNT_ERROR, "
+        "capacity; service=api target=mariadb://app:***@127.0.0.1:3306/main): Too many connections");
+    expect_idle();
+}
+
+TEST_F(RetryConnectGated, NeverAdmittedBeforeTheDeadlineSaysItWaited) {
+    slow_probes(1);
+    Gate::Place holder = gate->enter();
+    ASSERT_TRUE(holder.wait(std::numeric_limits<double>::infinity()));
+    Slot held = holder.connected();
+    Policy policy = no_jitter();
+    policy.deadline = 1.0;
+    std::future<Admitted> call = start(policy, failing({}, &made));
+    ASSERT_TRUE(clock->waiting(1));
+    clock->set(1.0);
+    try {
+        call.get();
+        FAIL() << "connected";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.code(), std::nullopt);
+        EXPECT_EQ(error.attempts(), 0);
+        EXPECT_EQ(error.reason(), Reason::Deadline);
+        EXPECT_EQ(
+            std::string(error.what()),
+            "connguard waited 1.00s (the policy deadline) for a turn to connect to "
+            "mariadb://app:***@127.0.0.1:3306/main: this process holds 1 connection(s) there and may open 1; "
+            "the server refused more. Hold connections for shorter or allow a longer deadline.");
+    }
+    EXPECT_EQ(made, 0);
+    ASSERT_EQ(log.records.size(), 1u);
+    EXPECT_EQ(log.records[0].event, LogEvent::GiveUp);
+    EXPECT_EQ(log.records[0].attempt, 0);
+    EXPECT_EQ(gate->state().queued, 0u);
+    held.release();
+    expect_idle();
+}
+
+TEST_F(RetryConnectGated, GivingUpOrThrowingFreesThePlace) {
+    EXPECT_THROW(retry_connect_gated(no_jitter(), kSite, failing({1045}, &made), *gate, log.sink()),
+                 ConnectError);
+    expect_idle();
+    const Attempt throws = []() -> std::optional<AttemptFailure> { throw std::bad_alloc(); };
+    EXPECT_THROW(retry_connect_gated(no_jitter(), kSite, throws, *gate, log.sink()), std::bad_alloc);
+    expect_idle();
 }
 
 TEST(RetryConnect, RandomSeedsDiffer) {

@@ -16,6 +16,7 @@
 
 #include "connguard/classification.hpp"
 #include "connguard/decision.hpp"
+#include "connguard/limiter.hpp"
 #include "connguard/policy_set.hpp"
 #include "connguard/splitmix64.hpp"
 
@@ -24,9 +25,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<const char*, 5> kFiles = {"splitmix64.json", "classification.json",
+constexpr std::array<const char*, 6> kFiles = {"splitmix64.json",       "classification.json",
                                                "effective_policy.json", "decision.json",
-                                               "invalid_policy.json"};
+                                               "invalid_policy.json",   "limiter.json"};
 constexpr const char* kFileName = "vector.toml";  // the file name errors must name
 
 std::filesystem::path vector_path(const char* file) {
@@ -132,7 +133,7 @@ class EffectivePolicyVectors : public VectorTest {};
 TEST_P(EffectivePolicyVectors, Matches) {
     const Policy p = policy_of(data());
     const json& expect = data().at("expect");
-    EXPECT_EQ(expect.size(), 9u) << "expect must name every key of spec 1.1";
+    EXPECT_EQ(expect.size(), 10u) << "expect must name every key of spec 1.1";
     EXPECT_EQ(p.max_attempts, expect.at("max_attempts").get<int>());
     EXPECT_DOUBLE_EQ(p.deadline, expect.at("deadline").get<double>());
     EXPECT_DOUBLE_EQ(p.connect_timeout, expect.at("connect_timeout").get<double>());
@@ -142,6 +143,54 @@ TEST_P(EffectivePolicyVectors, Matches) {
     EXPECT_EQ(to_string(p.jitter), expect.at("jitter").get<std::string>());
     EXPECT_EQ(p.retry_on, expect.at("retry_on").get<std::vector<int>>());
     EXPECT_EQ(p.never_retry, expect.at("never_retry").get<std::vector<int>>());
+    const json& limiter = expect.at("limiter");
+    EXPECT_EQ(limiter.size(), 3u);
+    EXPECT_EQ(p.limiter.enabled, limiter.at("enabled").get<bool>());
+    EXPECT_EQ(p.limiter.initial_limit, limiter.at("initial_limit").get<int>());
+    EXPECT_EQ(p.limiter.max_limit, limiter.at("max_limit").get<int>());
+}
+
+class LimiterVectors : public VectorTest {};
+
+TEST_P(LimiterVectors, Matches) {
+    const Policy policy = PolicySet::parse(data().at("policy").get<std::string>(), kFileName).defaults();
+    Limiter limiter(policy, parse_seed(data().at("seed")));
+    const json& steps = data().at("steps");
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const json& step = steps[i];
+        const std::string event = step.at("event").get<std::string>();
+        SCOPED_TRACE("step " + std::to_string(i + 1) + ": " + event);
+        const auto waiter = [&] { return step.at("waiter").get<Limiter::Waiter>(); };
+        Limiter::Actions actions;
+        if (event == "acquire") {
+            actions = limiter.acquire(waiter());
+        } else if (event == "connected") {
+            actions = limiter.connected(waiter());
+        } else if (event == "rejected") {
+            actions = limiter.rejected(waiter());
+        } else if (event == "left") {
+            actions = limiter.left(waiter());
+        } else if (event == "released") {
+            actions = limiter.released();
+        } else if (event == "probe") {
+            actions = limiter.probe();
+        } else {
+            FAIL() << "unknown event " << event;
+        }
+        const json& expect = step.at("expect");
+        EXPECT_EQ(actions.granted, expect.at("granted").get<std::vector<Limiter::Waiter>>());
+        if (expect.at("probe_in").is_null()) {
+            EXPECT_FALSE(actions.probe_in.has_value());
+        } else {
+            ASSERT_TRUE(actions.probe_in.has_value());
+            EXPECT_NEAR(*actions.probe_in, expect.at("probe_in").get<double>(), 1e-9);
+        }
+        EXPECT_EQ(limiter.limit(), expect.at("limit").get<int>());
+        EXPECT_EQ(limiter.holding(), expect.at("holding").get<int>());
+        EXPECT_EQ(limiter.in_use(), expect.at("in_use").get<int>());
+        const std::vector<Limiter::Waiter> queue(limiter.queue().begin(), limiter.queue().end());
+        EXPECT_EQ(queue, expect.at("queue").get<std::vector<Limiter::Waiter>>());
+    }
 }
 
 class DecisionVectors : public VectorTest {};
@@ -204,6 +253,7 @@ INSTANTIATE_TEST_SUITE_P(Vectors, DecisionVectors, ::testing::ValuesIn(load_case
                          case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, InvalidPolicyVectors,
                          ::testing::ValuesIn(load_cases("invalid_policy.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Vectors, LimiterVectors, ::testing::ValuesIn(load_cases("limiter.json")), case_name);
 
 }  // namespace
 }  // namespace connguard

@@ -14,7 +14,9 @@ namespace connguard {
 class ConnectError : public std::runtime_error {
 public:
     // `message` is the driver's text with any password already masked. what()
-    // is that text, then code and SQLSTATE, then connguard's summary.
+    // is that text, then code and SQLSTATE, then connguard's summary. With 0
+    // attempts (the deadline passed in the limiter's queue) there is no driver
+    // error: what() is `message`, connguard's own, and code() is nullopt.
     ConnectError(std::optional<int> code, std::string sqlstate, std::string message, int attempts,
                  double elapsed, Reason reason, ErrorClass error_class, const std::string& summary);
 

@@ -10,6 +10,7 @@
 
 #include "connguard/clock.hpp"
 #include "connguard/connect_error.hpp"
+#include "connguard/gate.hpp"
 #include "connguard/log_sink.hpp"
 #include "connguard/policy.hpp"
 #include "connguard/query_error.hpp"
@@ -25,8 +26,10 @@ struct MySQLDBOptions {
     // The policy of every open() without one; nullopt: environment_policy()
     // for `service`, read at each open() so an edited file takes effect.
     std::optional<Policy> policy;
-    std::string service;            // "" = $CONNGUARD_SERVICE
-    std::shared_ptr<Clock> clock;   // null = SteadyClock
+    std::string service;  // "" = $CONNGUARD_SERVICE
+    // null = a SteadyClock shared by all MySQLDBs, so that they share the
+    // limiter gate of each target (a gate is per target and clock).
+    std::shared_ptr<Clock> clock;
     LogSink log_sink;               // empty = stderr_sink()
     SeedSource seed = random_seed;  // tests pin it to replay a schedule
     // MYSQL_OPT_READ_TIMEOUT / MYSQL_OPT_WRITE_TIMEOUT in seconds, 0 = none.
@@ -35,8 +38,8 @@ struct MySQLDBOptions {
     unsigned int write_timeout = 0;
 };
 
-// One connection, used by one thread at a time. Move-only; the destructor
-// closes it.
+// One connection, used by one thread at a time (close() and the destructor
+// may run on another). Move-only; the destructor closes it.
 class MySQLDB {
 public:
     MySQLDB();
@@ -49,8 +52,10 @@ public:
 
     // Closes any open connection, then connects, retrying per the policy:
     // every attempt starts from a fresh mysql_init, so a failed open() leaves
-    // the object ready for the next. Throws ConnectError on give-up,
-    // PolicyError for a bad $CONNGUARD_POLICY file.
+    // the object ready for the next. With policy.limiter.enabled, attempts go
+    // through the process's gate for host:port (spec 6), and close() hands the
+    // slot on. Throws ConnectError on give-up, PolicyError for a bad
+    // $CONNGUARD_POLICY file.
     void open(const std::string& host, unsigned int port, const std::string& username,
               const std::string& password, const std::string& database);
     // The same with an explicit policy; `service` names the caller in log
@@ -84,6 +89,7 @@ private:
     bool fail();
 
     MySQLDBOptions options_;
+    Slot slot_;  // before handle_: destroyed after it, so the server sees the close first
     std::unique_ptr<st_mysql, Closer> handle_;
     SqlError last_error_;
     int attempts_ = 0;

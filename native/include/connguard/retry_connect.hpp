@@ -1,6 +1,7 @@
 // One call (spec 4): connect attempts, retried through the engine's Decision,
-// sleeping on a Clock and reporting to a LogSink. Driver-free: MySQLDB runs
-// it with Connector/C attempts, unit tests with scripted ones.
+// sleeping on a Clock and reporting to a LogSink, and optionally admitted by a
+// limiter Gate (spec 6). Driver-free: MySQLDB runs it with Connector/C
+// attempts, unit tests with scripted ones.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "connguard/clock.hpp"
+#include "connguard/gate.hpp"
 #include "connguard/log_sink.hpp"
 #include "connguard/policy.hpp"
 
@@ -40,5 +42,20 @@ struct CallSite {
 // first failure, so a call that connects at once costs no entropy.
 int retry_connect(const Policy& policy, const CallSite& site, const Attempt& attempt, Clock& clock,
                   const LogSink& sink, const SeedSource& seed = random_seed);
+
+// What a gated call connected with: the attempts made and the connection's Slot.
+struct Admitted {
+    int attempts;
+    Slot slot;
+};
+
+// retry_connect through `gate`, on the gate's clock: every attempt waits for
+// the gate's grant. A capacity refusal the decision would retry waits in the
+// queue rather than sleeping (logged "queued for a free slot"); any other
+// retried failure leaves the queue, sleeps its delay and joins again. When the
+// deadline passes in the queue it gives up with the last failure, or, never
+// having attempted, with a ConnectError saying it waited (no code, 0 attempts).
+Admitted retry_connect_gated(const Policy& policy, const CallSite& site, const Attempt& attempt, Gate& gate,
+                             const LogSink& sink, const SeedSource& seed = random_seed);
 
 }  // namespace connguard

@@ -1,0 +1,138 @@
+// One target's limiter (spec 6) for threads: the engine's Limiter behind a
+// mutex. Each caller blocks on its own condition variable, so a grant wakes
+// only the caller it lets in; the queue's head also keeps the probe timer
+// (it waits until the probe is due and fires it), so a gate needs no thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "connguard/clock.hpp"
+#include "connguard/limiter.hpp"
+#include "connguard/policy.hpp"
+
+namespace connguard {
+
+class Gate;
+
+// A connection opened through a gate. Releasing it, or destroying it,
+// reports the close once, and the slot goes to the next waiter at once.
+// Move-only; any thread may release it.
+class Slot {
+public:
+    Slot() = default;
+    ~Slot() { release(); }
+    Slot(Slot&& other) noexcept = default;
+    Slot& operator=(Slot&& other) noexcept;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+    void release() noexcept;
+    bool held() const noexcept { return gate_ != nullptr; }
+
+private:
+    friend class Gate;
+    explicit Slot(std::shared_ptr<Gate> gate) : gate_(std::move(gate)) {}
+
+    std::shared_ptr<Gate> gate_;
+};
+
+// Always owned by a std::shared_ptr: the Slots it hands out keep it alive.
+class Gate : public std::enable_shared_from_this<Gate> {
+public:
+    // `policy.limiter` sets the limits and the policy's backoff paces probes;
+    // `clock` times the probes and every wait.
+    Gate(const Policy& policy, std::uint64_t seed, std::shared_ptr<Clock> clock);
+    Gate(const Gate&) = delete;
+    Gate& operator=(const Gate&) = delete;
+
+    // The process's gate for `target` ("host:port") on `clock`, made by the
+    // first caller: its policy sets the limits, `seed` is drawn only then.
+    // Callers on different clocks (a test's fake one) get different gates.
+    static std::shared_ptr<Gate> of(const std::string& target, const Policy& policy,
+                                    const std::shared_ptr<Clock>& clock,
+                                    const std::function<std::uint64_t()>& seed);
+
+    class Place;
+    // Joins the queue's tail.
+    Place enter();
+
+    Clock& clock() const noexcept { return *clock_; }
+
+    struct State {
+        int limit;
+        int holding;
+        int in_use;
+        std::size_t queued;
+    };
+    State state() const;
+
+private:
+    struct Turn {
+        std::condition_variable cv;
+        bool granted = false;
+    };
+
+    // Each takes the mutex and first fires the probe timer if it is due.
+    bool wait(Limiter::Waiter waiter, double deadline);
+    Slot connected(Limiter::Waiter waiter);
+    void rejected(Limiter::Waiter waiter);
+    void left(Limiter::Waiter waiter);
+    void rejoin(Limiter::Waiter waiter);
+    void released();
+    void finish(Limiter::Waiter waiter, bool in_limiter) noexcept;
+
+    // Under the mutex.
+    void fire_due_probe();
+    void apply(const Limiter::Actions& actions);
+
+    mutable std::mutex mutex_;
+    std::shared_ptr<Clock> clock_;
+    Limiter limiter_;
+    std::map<Limiter::Waiter, Turn> turns_;  // node-based: a Turn stays put while its caller waits
+    Limiter::Waiter next_waiter_ = 1;
+    std::optional<double> probe_due_;  // when the armed probe timer fires
+
+    friend class Slot;
+};
+
+// A caller's place at a gate, from entering to connecting or giving up.
+// Destroyed while queued or attempting it leaves, so nothing that throws
+// leaks a slot. Used by the one thread that entered.
+class Gate::Place {
+public:
+    ~Place();
+    Place(const Place&) = delete;
+    Place& operator=(const Place&) = delete;
+
+    // Until the caller may attempt (true), or the gate's clock reads
+    // `deadline` (false: it has left the queue).
+    bool wait(double deadline);
+    // The attempt connected: the connection's Slot.
+    Slot connected();
+    // The attempt was refused for capacity: back to the queue's head.
+    void rejected();
+    // The attempt failed otherwise: frees the slot until rejoin().
+    void leave();
+    // After leave(): the queue's tail again.
+    void rejoin();
+
+private:
+    friend class Gate;
+    enum class Where { Queued, Attempting, Out, Done };
+    Place(Gate& gate, Limiter::Waiter waiter) : gate_(gate), waiter_(waiter) {}
+    void expect(Where where) const;
+
+    Gate& gate_;
+    Limiter::Waiter waiter_;
+    Where where_ = Where::Queued;
+};
+
+}  // namespace connguard
