@@ -21,7 +21,7 @@ RUST_SHIM := rust-shim/Cargo.toml
 # npm's own stamp: npm ci rewrites node_modules/.package-lock.json.
 NODE_MODULES := node-shim/node_modules/.package-lock.json
 
-.PHONY: setup apt node rust test test-cpp test-sanitize test-python test-node test-rust lint \
+.PHONY: setup apt node rust build-native test test-cpp test-sanitize test-python test-node test-rust lint \
 	lint-node lint-rust demo bench clean
 
 setup: apt node rust $(VENV)/.installed $(NODE_MODULES)
@@ -66,9 +66,12 @@ test: setup
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-python
 
-test-cpp: setup
+# The C++ engine, its tests and the storm's cpp worker.
+build-native: setup
 	cmake -S native -B $(BUILD)/native -DCONNGUARD_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 	cmake --build $(BUILD)/native -j2
+
+test-cpp: build-native
 	$(WITH_SERVER) ctest --test-dir $(BUILD)/native --output-on-failure
 
 # The same suites built with AddressSanitizer (LeakSanitizer included) and
@@ -89,7 +92,7 @@ test-rust: setup
 	$(CARGO) build --locked --all-targets --manifest-path $(RUST_SHIM)
 	$(WITH_SERVER) $(CARGO) test --locked --manifest-path $(RUST_SHIM)
 
-test-python: setup
+test-python: build-native
 	$(PY) tests/vectors/generate.py --check
 	$(PY) -m pytest
 
@@ -107,11 +110,23 @@ lint-rust:
 	$(CARGO) fmt --manifest-path $(RUST_SHIM) --check
 	$(CARGO) clippy --locked --quiet --all-targets --manifest-path $(RUST_SHIM) -- -D warnings
 
+# The main job: 200 clients against max_connections=10, with and without connguard.
 demo: setup
-	$(PY) examples/demo.py
+	$(VENV)/bin/connguard storm --adapter python-async --strategy all --plot storm.png
 
-bench: setup
-	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,mean,ops -p no:cacheprovider
+BENCH := $(BUILD)/bench
+# The full storm matrix (every adapter, 1 and 4 processes, 3 runs each) and the
+# success-path overhead; writes docs/benchmarks.md and docs/storm.png.
+bench: build-native
+	mkdir -p $(BENCH)
+	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only --benchmark-json=$(BENCH)/overhead.json \
+		--benchmark-columns=min,median,mean,ops -p no:cacheprovider
+	for processes in 1 4; do for run in 1 2 3; do \
+		$(VENV)/bin/connguard storm --adapter all --strategy all --processes $$processes \
+			--json $(BENCH)/storm-p$$processes-r$$run.json || exit 1; \
+	done; done
+	$(PY) benchmarks/report.py --overhead $(BENCH)/overhead.json --storm $(BENCH)/storm-*.json \
+		--out docs/benchmarks.md --plot docs/storm.png
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@
 #include <connguard/classification.hpp>
 #include <connguard/decision.hpp>
 #include <connguard/duration.hpp>
+#include <connguard/limiter.hpp>
 #include <connguard/policy.hpp>
 #include <connguard/policy_error.hpp>
 #include <connguard/policy_set.hpp>
@@ -88,6 +89,11 @@ py::dict policy_to_dict(const Policy& p) {
     d["jitter"] = std::string(to_string(p.jitter));
     d["retry_on"] = p.retry_on;
     d["never_retry"] = p.never_retry;
+    py::dict limiter;
+    limiter["enabled"] = p.limiter.enabled;
+    limiter["initial_limit"] = p.limiter.initial_limit;
+    limiter["max_limit"] = p.limiter.max_limit;
+    d["limiter"] = limiter;
     return d;
 }
 
@@ -96,6 +102,11 @@ py::dict policy_to_dict(const Policy& p) {
 PYBIND11_MODULE(_native, m) {
     m.doc() = "connguard's C++ engine: policy, classification, schedule, decision.";
     py::register_exception_translator(&translate_policy_error);
+
+    py::class_<LimiterPolicy>(m, "LimiterPolicy")
+        .def_readonly("enabled", &LimiterPolicy::enabled)
+        .def_readonly("initial_limit", &LimiterPolicy::initial_limit)
+        .def_readonly("max_limit", &LimiterPolicy::max_limit);
 
     py::class_<Policy>(m, "Policy")
         .def(py::init<>())
@@ -117,6 +128,7 @@ PYBIND11_MODULE(_native, m) {
         .def_property_readonly("jitter", [](const Policy& p) { return std::string(to_string(p.jitter)); })
         .def_readonly("retry_on", &Policy::retry_on)
         .def_readonly("never_retry", &Policy::never_retry)
+        .def_readonly("limiter", &Policy::limiter)
         .def("to_dict", &policy_to_dict)
         .def("__repr__", [](const Policy& p) {
             std::string s =
@@ -182,6 +194,26 @@ PYBIND11_MODULE(_native, m) {
         .def_property_readonly("error_class",
                                [](const Verdict& v) { return std::string(to_string(v.error_class)); })
         .def_readonly("attempt", &Verdict::attempt);
+
+    py::class_<Limiter::Actions>(m, "LimiterActions")
+        .def_readonly("granted", &Limiter::Actions::granted)
+        .def_readonly("probe_in", &Limiter::Actions::probe_in);
+
+    py::class_<Limiter>(m, "Limiter")
+        .def(py::init<const Policy&, std::uint64_t>(), py::arg("policy"), py::arg("seed"))
+        .def("acquire", &Limiter::acquire, py::arg("waiter"))
+        .def("connected", &Limiter::connected, py::arg("waiter"))
+        .def("rejected", &Limiter::rejected, py::arg("waiter"))
+        .def("left", &Limiter::left, py::arg("waiter"))
+        .def("released", &Limiter::released)
+        .def("probe", &Limiter::probe)
+        .def_property_readonly("limit", &Limiter::limit)
+        .def_property_readonly("holding", &Limiter::holding)
+        .def_property_readonly("in_use", &Limiter::in_use)
+        .def_property_readonly(
+            "queue",
+            [](const Limiter& l) { return std::vector<Limiter::Waiter>(l.queue().begin(), l.queue().end()); })
+        .def_property_readonly("slow_start", &Limiter::slow_start);
 
     py::class_<Decision>(m, "Decision")
         .def(py::init<Policy, std::uint64_t>(), py::arg("policy"), py::arg("seed"))

@@ -17,10 +17,12 @@ __all__ = ["main"]
 _DURATION_KEYS = ("deadline", "connect_timeout", "initial_delay", "max_delay")
 
 
-def _policy_lines(policy: _native.Policy) -> list[str]:
-    """The effective policy as TOML lines a user could paste back."""
-    lines = []
+def _policy_lines(policy: _native.Policy, table: str) -> list[str]:
+    """The effective policy as TOML a user could paste back."""
+    lines = [f"[{table}]"]
     for key, value in policy.to_dict().items():
+        if key == "limiter":
+            continue  # its own table, below
         if key in _DURATION_KEYS:
             shown = json.dumps(_native.format_duration(float(value)))  # type: ignore[arg-type]
         elif isinstance(value, str):
@@ -28,6 +30,13 @@ def _policy_lines(policy: _native.Policy) -> list[str]:
         else:
             shown = repr(value)
         lines.append(f"{key} = {shown}")
+    limiter = policy.limiter
+    lines += [
+        f"[{table}.limiter]",
+        f"enabled = {str(limiter.enabled).lower()}",
+        f"initial_limit = {limiter.initial_limit}",
+        f"max_limit = {limiter.max_limit}",
+    ]
     return lines
 
 
@@ -36,11 +45,9 @@ def _check(args: argparse.Namespace) -> int:
     names = [args.service] if args.service else policies.service_names
     print(f"{args.file}: valid ({len(policies.service_names)} services)")
     if not args.service:
-        print("\n[default]")
-        print("\n".join(_policy_lines(policies.defaults)))
+        print("\n" + "\n".join(_policy_lines(policies.defaults, "default")))
     for name in names:
-        print(f"\n[service.{name}]")
-        print("\n".join(_policy_lines(policies.service(name))))
+        print("\n" + "\n".join(_policy_lines(policies.service(name), f"service.{name}")))
     return 0
 
 
@@ -118,7 +125,7 @@ def _storm(args: argparse.Namespace) -> int:
 
     from connguard.dsn import parse_dsn
     from connguard.storm import Scenario, run_storm
-    from connguard.storm.run import Server
+    from connguard.storm.run import Server, pairs
     from connguard.storm.table import progress, table
     from connguard.testing import MariaDBServer
 
@@ -130,10 +137,9 @@ def _storm(args: argparse.Namespace) -> int:
         deadline=args.deadline,
     )
     console = Console(width=max(Console().width, 120))  # the table needs the room
-    pairs = [(a, s) for a in args.adapter for s in args.strategy]
 
     def storm(server: Server) -> list[Any]:
-        with progress(console, pairs, scenario.clients) as advance:
+        with progress(console, pairs(args.adapter, args.strategy), scenario.clients) as advance:
             return run_storm(server, scenario, args.adapter, args.strategy, advance)
 
     if args.dsn:

@@ -7,7 +7,7 @@ import random
 
 from connguard._native import Decision, Policy
 
-__all__ = ["Decision", "new_decision"]
+__all__ = ["Decision", "new_decision", "new_seed"]
 
 _seeds = random.Random()
 # A forked worker must not replay its parent's jitter: that would line the
@@ -15,6 +15,11 @@ _seeds = random.Random()
 os.register_at_fork(after_in_child=_seeds.seed)
 
 
+def new_seed() -> int:
+    """A fresh 64-bit seed (for a call's decision, a limiter's probes)."""
+    return _seeds.getrandbits(64)
+
+
 def new_decision(policy: Policy) -> Decision:
     """The decision state of one call, with its own random seed."""
-    return Decision(policy, _seeds.getrandbits(64))
+    return Decision(policy, new_seed())

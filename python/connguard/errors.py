@@ -50,3 +50,20 @@ class PoolTimeout(Exception):
         self.target = target
         self.waited = waited
         self.deadline = deadline
+
+
+class QueueTimeout(Exception):
+    """A caller waited its whole deadline in the limiter's queue without one attempt.
+
+    Raised only when there is no driver error of its own to re-raise: a caller
+    that was refused before gives up with the driver's last error instead.
+    """
+
+    def __init__(self, *, target: str, waited: float, limit: int, holding: int) -> None:
+        super().__init__(
+            f"connguard waited {waited:.2f}s (the policy deadline) for a turn to connect to "
+            f"{target}: this process holds {holding} connection(s) there and may open {limit}; "
+            "the server refused more. Hold connections for shorter or allow a longer deadline."
+        )
+        self.target = target
+        self.waited = waited

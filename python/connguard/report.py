@@ -50,15 +50,19 @@ def log_retry(
     verdict: _native.Verdict,
     max_attempts: int,
     exc: BaseException,
+    *,
+    queued: bool = False,
 ) -> None:
+    """One WARNING per retry; ``queued``: the limiter holds the caller, no sleep."""
+    then = "queued for a free slot" if queued else f"next in {verdict.delay:.3f}s"
     logger.warning(
-        "connguard retry: %s code=%s (%s) attempt %d/%d, next in %.3fs: %s",
+        "connguard retry: %s code=%s (%s) attempt %d/%d, %s: %s",
         _where(service, target),
         _code_text(code),
         verdict.error_class,
         verdict.attempt,
         max_attempts,
-        verdict.delay,
+        then,
         mask_dsn(str(exc)),
         extra={
             "connguard": {

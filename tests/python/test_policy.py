@@ -23,6 +23,7 @@ def test_built_in_defaults() -> None:
         "jitter": "full",
         "retry_on": [],
         "never_retry": [],
+        "limiter": {"enabled": True, "initial_limit": 2, "max_limit": 1000},
     }
 
 

@@ -24,6 +24,7 @@ CLASSIFICATION = vector_cases("classification")
 EFFECTIVE = vector_cases("effective_policy")
 DECISION = vector_cases("decision")
 INVALID = vector_cases("invalid_policy")
+LIMITER = vector_cases("limiter")
 
 
 @pytest.mark.parametrize("case", SPLITMIX, ids=_ids(SPLITMIX))
@@ -81,3 +82,26 @@ def test_invalid_policy(case: dict[str, Any]) -> None:
     if error.table:
         assert f"[{error.table}]" in message
     assert error.key in message
+
+
+@pytest.mark.parametrize("case", LIMITER, ids=_ids(LIMITER))
+def test_limiter(case: dict[str, Any]) -> None:
+    policy = PolicySet.parse(case["policy"], "vector.toml").defaults
+    limiter = _native.Limiter(policy, int(case["seed"]))
+    for index, step in enumerate(case["steps"]):
+        event = getattr(limiter, step["event"])
+        actions = event(step["waiter"]) if "waiter" in step else event()
+        expect = step["expect"]
+        where = f"step {index + 1}: {step['event']}"
+        assert actions.granted == expect["granted"], where
+        if expect["probe_in"] is None:
+            assert actions.probe_in is None, where
+        else:
+            assert actions.probe_in == pytest.approx(expect["probe_in"], abs=1e-9), where
+        state = {
+            "limit": limiter.limit,
+            "holding": limiter.holding,
+            "in_use": limiter.in_use,
+            "queue": limiter.queue,
+        }
+        assert state == {k: expect[k] for k in state}, where

@@ -43,6 +43,12 @@ class Outcome:
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "ratio": self.ratio}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
+        fields = {k: v for k, v in data.items() if k != "ratio"}
+        fields["samples"] = [tuple(sample) for sample in fields.get("samples", [])]
+        return cls(**fields)
+
 
 def percentile(values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100)."""

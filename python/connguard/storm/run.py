@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from time import monotonic
 from typing import IO, Any
 
@@ -16,13 +17,38 @@ from connguard.storm.measure import Outcome, ServerWatch, summarize
 from connguard.storm.scenario import Scenario
 from connguard.storm.strategies import STRATEGIES
 
-__all__ = ["ADAPTERS", "STRATEGIES", "Server", "run_storm"]
+__all__ = ["ADAPTERS", "STRATEGIES", "Server", "pairs", "run_storm"]
+
+
+def _cpp_worker() -> list[str]:
+    """The C++ worker that `make test-cpp` builds; unbuilt, a stand-in that says so and fails."""
+    binary = Path(__file__).resolve().parents[3] / "build" / "native" / "connguard_storm_worker"
+    if binary.is_file():
+        return [str(binary)]
+    message = (
+        f"connguard storm: the cpp adapter is not built ({binary} is missing): make build-native"
+    )
+    return [sys.executable, "-c", f"raise SystemExit({message!r})"]
+
 
 # adapter -> the worker's command line (every worker speaks connguard.storm.worker's protocol)
 ADAPTERS: dict[str, list[str]] = {
     "python-async": [sys.executable, "-m", "connguard.storm.worker"],
     "python-sync": [sys.executable, "-m", "connguard.storm.worker"],
+    "cpp": _cpp_worker(),
 }
+# tenacity is a Python library: the other languages' workers have no such strategy.
+_PYTHON_ONLY = {"tenacity"}
+
+
+def pairs(adapters: Sequence[str], strategies: Sequence[str]) -> list[tuple[str, str]]:
+    """The (adapter, strategy) pairs to run, leaving out strategies an adapter lacks."""
+    return [
+        (adapter, strategy)
+        for adapter in adapters
+        for strategy in strategies
+        if adapter.startswith("python") or strategy not in _PYTHON_ONLY
+    ]
 
 
 @dataclass(frozen=True)
@@ -127,14 +153,13 @@ def run_storm(
     strategies: Sequence[str],
     on_client: Callable[[str, str], None] = lambda adapter, strategy: None,
 ) -> list[Outcome]:
-    """Every (adapter, strategy) pair in turn, against the same server."""
+    """Every (adapter, strategy) pair in turn (see :func:`pairs`), against the same server."""
     watch = ServerWatch(server.admin) if server.admin is not None else None
     try:
         outcomes = []
-        for adapter in adapters:
-            for strategy in strategies:
-                count = functools.partial(on_client, adapter, strategy)
-                outcomes.append(run_once(server, scenario, adapter, strategy, watch, count))
+        for adapter, strategy in pairs(adapters, strategies):
+            count = functools.partial(on_client, adapter, strategy)
+            outcomes.append(run_once(server, scenario, adapter, strategy, watch, count))
         return outcomes
     finally:
         if watch is not None:

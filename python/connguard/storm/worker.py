@@ -17,6 +17,7 @@ The protocol, shared by the workers of every language:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -64,7 +65,8 @@ def _run_threads(job: dict[str, Any], emit: _Emitter, go: Callable[[], None]) ->
             emit.client(False, error_code(exc), waited)
             return
         finally:
-            conn.close()
+            with contextlib.suppress(Exception):  # a failed close must not lose the record
+                conn.close()
         emit.client(True, None, waited)
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(job["clients"])]
@@ -95,7 +97,8 @@ def _run_tasks(job: dict[str, Any], emit: _Emitter, go: Callable[[], None]) -> N
             emit.client(False, error_code(exc), waited)
             return
         finally:
-            conn.close()
+            with contextlib.suppress(Exception):  # a failed close must not lose the record
+                await conn.ensure_closed()  # QUIT first: the server frees the slot at once
         emit.client(True, None, waited)
 
     async def storm() -> None:
