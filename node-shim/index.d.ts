@@ -7,6 +7,15 @@ export type PolicyErrorKind =
   | 'io' | 'syntax' | 'unknown_table' | 'unknown_key' | 'wrong_type' | 'bad_duration'
   | 'out_of_range' | 'bad_choice' | 'inconsistent' | 'unknown_service';
 
+/** The `[default.limiter]` / `[service.NAME.limiter]` table: load control per process and server (docs/spec.md 6). */
+export interface LimiterPolicy {
+  readonly enabled: boolean;
+  /** Connects at once before the first success. */
+  readonly initialLimit: number;
+  /** Never more connections than this per process and server. */
+  readonly maxLimit: number;
+}
+
 /** An effective policy (docs/spec.md 1.1); durations in seconds. */
 export interface Policy {
   readonly service: string;
@@ -19,6 +28,7 @@ export interface Policy {
   readonly jitter: Jitter;
   readonly retryOn: readonly number[];
   readonly neverRetry: readonly number[];
+  readonly limiter: LimiterPolicy;
 }
 
 /** The built-in defaults. */
@@ -38,6 +48,11 @@ export interface GuardOptions {
   service?: string;
   /** Default: consoleLogger. */
   logger?: Logger;
+}
+
+/** createConnection's guard options: also `signal`, which stops waiting for a turn or a retry. */
+export interface ConnectionGuardOptions extends GuardOptions {
+  signal?: AbortSignal;
 }
 
 export class PolicyError extends Error {
@@ -111,6 +126,28 @@ export class Decision {
   afterSuccess(): number;
 }
 
+/** What the limiter answers to an event: who may attempt now, and when to call probe() (seconds), if at all. */
+export interface LimiterActions<W> {
+  granted: W[];
+  probeIn: number | null;
+}
+
+/** Load control per process and server (docs/spec.md 6): a state machine with no clock; adapters feed it events. */
+export class Limiter<W = unknown> {
+  constructor(policy: Policy, seed: bigint | number | string);
+  readonly limit: number;
+  readonly holding: number;
+  readonly inUse: number;
+  readonly queue: readonly W[];
+  readonly slowStart: boolean;
+  acquire(waiter: W): LimiterActions<W>;
+  connected(waiter: W): LimiterActions<W>;
+  rejected(waiter: W): LimiterActions<W>;
+  left(waiter: W): LimiterActions<W>;
+  released(): LimiterActions<W>;
+  probe(): LimiterActions<W>;
+}
+
 /** Set as `error.connguard` on the driver's own error when connguard gives up. */
 export interface GiveUp {
   readonly attempts: number;
@@ -130,11 +167,11 @@ export function maskDsn(text: string): string;
 export function retryCall<T>(
   policy: Policy,
   connect: () => Promise<T>,
-  options?: { service?: string; target?: string; logger?: Logger },
+  options?: { service?: string; target?: string; logger?: Logger; signal?: AbortSignal },
 ): Promise<T>;
 
 /** mysql2/promise createConnection, retried per the policy; connectTimeout from the policy unless set. */
-export function createConnection(options: ConnectionOptions | string, guard?: GuardOptions): Promise<Connection>;
+export function createConnection(options: ConnectionOptions | string, guard?: ConnectionGuardOptions): Promise<Connection>;
 
 /** mysql2/promise createPool whose getConnection/query/execute retry refused new connections. */
 export function createPool(options: PoolOptions | string, guard?: GuardOptions): Pool;
@@ -146,4 +183,11 @@ export class PoolTimeoutError extends Error {
   readonly target: string;
   readonly waited: number;
   readonly deadline: number;
+}
+
+/** A caller waited its whole deadline in the limiter's queue without one attempt. */
+export class QueueTimeoutError extends Error {
+  readonly code: 'CONNGUARD_QUEUE_TIMEOUT';
+  readonly target: string;
+  readonly waited: number;
 }

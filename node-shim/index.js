@@ -6,6 +6,8 @@ const { createConnection } = require('./lib/connection');
 const { Decision } = require('./lib/decision');
 const { formatDuration, parseDuration } = require('./lib/duration');
 const { maskDsn } = require('./lib/dsn');
+const { QueueTimeoutError } = require('./lib/gate');
+const { Limiter } = require('./lib/limiter');
 const { DEFAULT_POLICY, PolicySet, loadPolicy, parsePolicy, resolvePolicy } = require('./lib/policy');
 const { PolicyError } = require('./lib/policy-error');
 const { PoolTimeoutError, createPool } = require('./lib/pool');
@@ -17,9 +19,11 @@ const { SplitMix64 } = require('./lib/splitmix64');
 module.exports = {
   DEFAULT_POLICY,
   Decision,
+  Limiter,
   PolicyError,
   PolicySet,
   PoolTimeoutError,
+  QueueTimeoutError,
   Schedule,
   SplitMix64,
   classify,

@@ -3,9 +3,11 @@ import connguard from './index.js';
 export const {
   DEFAULT_POLICY,
   Decision,
+  Limiter,
   PolicyError,
   PolicySet,
   PoolTimeoutError,
+  QueueTimeoutError,
   Schedule,
   SplitMix64,
   classify,

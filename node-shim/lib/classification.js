@@ -82,13 +82,19 @@ function classify(code, policy) {
 // mysql2 errors for a connection that broke before any server code arrived.
 const LOST = new Set(['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT']);
 
+// mysql2's codes for a TLS handshake that failed, or that the server cannot do.
+const TLS = new Set(['HANDSHAKE_SSL_ERROR', 'HANDSHAKE_NO_SSL_SUPPORT']);
+
 /**
  * The MySQL/MariaDB error number a mysql2 error carries, else null. A Node
- * system error's errno is libuv's (negative), not a server code; a host name
- * that does not resolve is 2005 CR_UNKNOWN_HOST (fatal), as the C client says.
+ * system error's errno is libuv's (negative), not a server code. Driver
+ * failures map as spec 2 says, as the C client does: a host name that does not
+ * resolve is 2005 CR_UNKNOWN_HOST, a failed TLS handshake 2026
+ * CR_SSL_CONNECTION_ERROR (both fatal).
  */
 function errorCode(error) {
-  if (error?.syscall === 'getaddrinfo' && error.code === 'ENOTFOUND') return 2005;
+  if (error?.syscall === 'getaddrinfo') return 2005;
+  if (TLS.has(error?.code)) return 2026;
   const errno = error?.errno;
   return Number.isInteger(errno) && errno > 0 && error.syscall === undefined ? errno : null;
 }

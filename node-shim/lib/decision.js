@@ -52,9 +52,14 @@ class Decision {
 // Process-wide seed source from the OS's entropy; each call draws its own seed.
 const seeds = new SplitMix64(randomBytes(8).readBigUInt64LE());
 
-/** A fresh decision for one call, with its own random seed. */
-function newDecision(policy) {
-  return new Decision(policy, seeds.next());
+/** A seed from the process-wide source, for a call or a limiter. */
+function newSeed() {
+  return seeds.next();
 }
 
-module.exports = { Decision, newDecision };
+/** A fresh decision for one call, with its own random seed. */
+function newDecision(policy) {
+  return new Decision(policy, newSeed());
+}
+
+module.exports = { Decision, newDecision, newSeed };

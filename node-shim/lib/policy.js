@@ -23,6 +23,7 @@ const DEFAULT_POLICY = Object.freeze({
   jitter: 'full',
   retryOn: Object.freeze([]),
   neverRetry: Object.freeze([]),
+  limiter: Object.freeze({ enabled: true, initialLimit: 2, maxLimit: 1000 }),
 });
 
 // File key -> policy field.
@@ -37,7 +38,15 @@ const FIELDS = {
   retry_on: 'retryOn',
   never_retry: 'neverRetry',
 };
-const POLICY_KEYS = Object.keys(FIELDS).join(', ');
+// [NAME.limiter] key -> policy.limiter field (spec 1.1, load control).
+const LIMITER_FIELDS = {
+  enabled: 'enabled',
+  initial_limit: 'initialLimit',
+  max_limit: 'maxLimit',
+};
+const POLICY_KEYS = `${Object.keys(FIELDS).join(', ')} and the table limiter`;
+const LIMITER_KEYS = Object.keys(LIMITER_FIELDS).join(', ');
+const LIMIT_ALLOWED = 'an integer from 1 to 100000';
 const TOP_LEVEL = 'the tables [default] and [service.NAME]';
 const DURATION_ALLOWED = 'a string such as "250ms", "5s" or "2m", > 0';
 const CODE_ALLOWED = 'an array of integers, each 1 to 65535';
@@ -100,9 +109,13 @@ class Validator {
 
   // The validated own keys of table `name` at `path`.
   checkTable(table, path, name) {
-    const own = { name, values: {}, lines: {} };
+    const own = { name, values: {}, lines: {}, limiter: { values: {}, lines: {} } };
     for (const { key, value, line } of this.entries(table, path)) {
       const fail = (kind, problem, allowed) => this.fail(kind, line, name, key, problem, allowed);
+      if (key === 'limiter') {
+        this.checkLimiter(value, [...path, key], own, fail);
+        continue;
+      }
       const field = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
       if (field === undefined) {
         if (isTable(value)) fail('unknown_table', `a table is not allowed inside [${name}]`, `the keys ${POLICY_KEYS}`);
@@ -112,6 +125,29 @@ class Validator {
       own.lines[field] = line;
     }
     return own;
+  }
+
+  // The [NAME.limiter] table (spec 1.1): its keys go into `own.limiter`.
+  checkLimiter(table, path, own, failInParent) {
+    if (!isTable(table)) failInParent('wrong_type', `expected a table, got ${typeName(table)}`, `a table with the keys ${LIMITER_KEYS}`);
+    const name = `${own.name}.limiter`;
+    for (const { key, value, line } of this.entries(table, path)) {
+      const fail = (kind, problem, allowed) => this.fail(kind, line, name, key, problem, allowed);
+      const field = Object.hasOwn(LIMITER_FIELDS, key) ? LIMITER_FIELDS[key] : undefined;
+      if (field === undefined) {
+        if (isTable(value)) fail('unknown_table', `a table is not allowed inside [${name}]`, `the keys ${LIMITER_KEYS}`);
+        fail('unknown_key', 'unknown key', LIMITER_KEYS);
+      }
+      if (key === 'enabled') {
+        if (typeof value !== 'boolean') fail('wrong_type', `expected a boolean, got ${typeName(value)}`, 'true or false');
+        own.limiter.values[field] = value;
+      } else {
+        if (typeof value !== 'bigint') fail('wrong_type', `expected an integer, got ${typeName(value)}`, LIMIT_ALLOWED);
+        if (value < 1n || value > 100000n) fail('out_of_range', `${value} is out of range`, LIMIT_ALLOWED);
+        own.limiter.values[field] = Number(value);
+      }
+      own.limiter.lines[field] = line;
+    }
   }
 
   value(key, value, fail) {
@@ -168,17 +204,32 @@ class Validator {
     return Object.freeze(value.map(Number)); // as written: order and duplicates kept
   }
 
-  // `own` over `base`, checked for max_delay >= initial_delay.
+  // `own` over `base` (the limiter key by key), checked for max_delay >=
+  // initial_delay and max_limit >= initial_limit.
   effective(own, base, service) {
-    const policy = Object.freeze({ ...base, ...own.values, service });
-    if (policy.maxDelay >= policy.initialDelay) return policy;
+    const limiter = Object.freeze({ ...base.limiter, ...own.limiter.values });
+    const policy = Object.freeze({ ...base, ...own.values, limiter, service });
+    this.checkDelays(own, policy);
+    if (limiter.maxLimit >= limiter.initialLimit) return policy;
+    const table = `${own.name}.limiter`;
+    const { maxLimit, initialLimit } = limiter;
+    if (own.limiter.lines.maxLimit !== undefined) {
+      this.fail('inconsistent', own.limiter.lines.maxLimit, table, 'max_limit',
+        `${maxLimit} is less than initial_limit ${initialLimit}`, `an integer >= initial_limit (${initialLimit})`);
+    }
+    return this.fail('inconsistent', own.limiter.lines.initialLimit ?? 0, table, 'initial_limit',
+      `${initialLimit} is greater than max_limit ${maxLimit}`, `an integer <= max_limit (${maxLimit})`);
+  }
+
+  checkDelays(own, policy) {
+    if (policy.maxDelay >= policy.initialDelay) return;
     const maxDelay = formatDuration(policy.maxDelay);
     const initialDelay = formatDuration(policy.initialDelay);
     if (own.lines.maxDelay !== undefined) {
       this.fail('inconsistent', own.lines.maxDelay, own.name, 'max_delay',
         `${maxDelay} is less than initial_delay ${initialDelay}`, `a duration >= initial_delay (${initialDelay})`);
     }
-    return this.fail('inconsistent', own.lines.initialDelay ?? 0, own.name, 'initial_delay',
+    this.fail('inconsistent', own.lines.initialDelay ?? 0, own.name, 'initial_delay',
       `${initialDelay} is greater than max_delay ${maxDelay}`, `a duration <= max_delay (${maxDelay})`);
   }
 }
@@ -205,7 +256,7 @@ class PolicySet {
     const v = new Validator(file, keyPositions(text));
 
     // Every table's own keys first, in file order, whatever service is wanted.
-    let defaultOwn = { name: 'default', values: {}, lines: {} };
+    let defaultOwn = { name: 'default', values: {}, lines: {}, limiter: { values: {}, lines: {} } };
     const serviceOwns = [];
     for (const { key, value, line } of v.entries(doc, [])) {
       if (key !== 'default' && key !== 'service') {

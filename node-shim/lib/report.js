@@ -24,11 +24,14 @@ function where(service, target) {
   return `service=${service || 'default'} target=${target ? maskDsn(target) : '-'}`;
 }
 
-function logRetry(logger, { service, target, code, verdict, maxAttempts, error }) {
+/** One warning per retry; `queued`: the caller waits in the limiter's queue instead of sleeping. */
+function logRetry(logger, { service, target, code, verdict, maxAttempts, error, queued = false }) {
+  const then = queued ? 'queued for a free slot' : `next in ${verdict.delay.toFixed(3)}s`;
+  const fields = { event: 'retry', code, attempt: verdict.attempt, delay: queued ? null : verdict.delay, service };
   logger.warn(
-    { connguard: { event: 'retry', code, attempt: verdict.attempt, delay: verdict.delay, service } },
+    { connguard: fields },
     `connguard retry: ${where(service, target)} code=${codeText(code)} (${verdict.errorClass}) ` +
-      `attempt ${verdict.attempt}/${maxAttempts}, next in ${verdict.delay.toFixed(3)}s: ${maskDsn(error.message)}`,
+      `attempt ${verdict.attempt}/${maxAttempts}, ${then}: ${maskDsn(error.message)}`,
   );
 }
 

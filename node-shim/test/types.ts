@@ -1,6 +1,6 @@
 // Compiled by `npm run lint` (tsc --noEmit): the declarations as a TypeScript user writes them.
 import Fastify from 'fastify';
-import { createConnection, createPool, giveUpInfo, loadPolicy, PoolTimeoutError } from 'connguard';
+import { createConnection, createPool, giveUpInfo, Limiter, loadPolicy, PoolTimeoutError, QueueTimeoutError } from 'connguard';
 import connguardMysql, { type MySQLPromisePool } from 'connguard/fastify';
 
 declare module 'fastify' {
@@ -13,14 +13,19 @@ export async function example(): Promise<void> {
   const policy = loadPolicy('connguard.toml', { service: 'webui' });
   const pool = createPool({ host: '127.0.0.1', connectionLimit: 5 }, { policy });
   const [rows] = await pool.query('SELECT 1');
-  const connection = await createConnection('mysql://app@127.0.0.1/main', { service: 'webui' });
+  const limited: boolean = policy.limiter.enabled && policy.limiter.maxLimit >= policy.limiter.initialLimit;
+  const connection = await createConnection('mysql://app@127.0.0.1/main', { service: 'webui', signal: AbortSignal.timeout(1000) });
   await connection.end();
   try {
     await pool.getConnection();
   } catch (error) {
     const attempts: number | undefined = giveUpInfo(error)?.attempts;
     if (error instanceof PoolTimeoutError) console.log(error.waited, attempts, rows);
+    if (error instanceof QueueTimeoutError) console.log(error.waited, limited);
   }
+  const limiter = new Limiter<number>(policy, 1n);
+  const { granted, probeIn }: { granted: number[]; probeIn: number | null } = limiter.acquire(1);
+  console.log(granted, probeIn, limiter.queue.length);
   const app = Fastify();
   await app.register(connguardMysql, { promise: true, connectionString: 'mysql://app@127.0.0.1/main', service: 'webui' });
   await app.mysql.query('SELECT NOW()');

@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { describe, test } = require('node:test');
-const { Decision, PolicyError, PolicySet, SplitMix64, classify } = require('..');
+const { Decision, Limiter, PolicyError, PolicySet, SplitMix64, classify } = require('..');
 
 const VECTORS = path.resolve(__dirname, '../../tests/vectors');
 
@@ -31,7 +31,9 @@ const RUNNERS = {
     const { service, ...policy } = policyOf(c);
     assert.equal(service, c.service ?? '');
     assert.deepEqual(Object.keys(policy).sort(), Object.keys(c.expect).map(camel).sort());
-    for (const [key, expected] of Object.entries(c.expect)) {
+    const { limiter, ...expect } = c.expect;
+    assert.deepEqual(policy.limiter, Object.fromEntries(Object.entries(limiter).map(([key, value]) => [camel(key), value])));
+    for (const [key, expected] of Object.entries(expect)) {
       const got = policy[camel(key)];
       if (typeof expected === 'number' && !Number.isInteger(expected)) {
         assert.ok(Math.abs(got - expected) <= 1e-12, `${key}: ${got} != ${expected}`);
@@ -56,6 +58,21 @@ const RUNNERS = {
         assert.equal(verdict.retry, false, where);
         assert.equal(verdict.reason, step.expect.give_up, where);
       }
+    });
+  },
+  'limiter.json'(c) {
+    const limiter = new Limiter(PolicySet.parse(c.policy, 'vector.toml').defaults, BigInt(c.seed));
+    c.steps.forEach((step, index) => {
+      const where = `step ${index} (${step.event} ${step.waiter ?? ''})`;
+      const { granted, probeIn } = 'waiter' in step ? limiter[step.event](step.waiter) : limiter[step.event]();
+      const { probe_in: expected, in_use: inUse, ...state } = step.expect;
+      assert.deepEqual(
+        { granted, limit: limiter.limit, holding: limiter.holding, inUse: limiter.inUse, queue: limiter.queue },
+        { ...state, inUse },
+        where,
+      );
+      if (expected === null) assert.equal(probeIn, null, where);
+      else assert.ok(Math.abs(probeIn - expected) <= 1e-9, `${where}: probe in ${probeIn} != ${expected}`);
     });
   },
   'invalid_policy.json'(c) {

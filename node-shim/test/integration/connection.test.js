@@ -55,3 +55,12 @@ test('a refused TCP connect is a network error, retried until max_attempts', asy
   assert.deepEqual([giveUpInfo(error).attempts, giveUpInfo(error).reason, giveUpInfo(error).code], [3, 'attempts', null]);
   assert.match(logger.lines[0].message, /code=network \(transient\) attempt 1\/3/);
 });
+
+test('a TLS handshake that cannot succeed is 2026, fatal on the first attempt', async () => {
+  const { options } = server();
+  // The throwaway server has no TLS, or a self-signed certificate this client does not trust.
+  const error = await createConnection({ ...options, ssl: { rejectUnauthorized: true } }, { logger: recordingLogger() })
+    .catch((e) => e);
+  assert.match(error.code, /^HANDSHAKE_(SSL_ERROR|NO_SSL_SUPPORT)$/, String(error));
+  assert.deepEqual([giveUpInfo(error).code, giveUpInfo(error).reason, giveUpInfo(error).attempts], [2026, 'fatal', 1]);
+});

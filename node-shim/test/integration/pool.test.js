@@ -38,11 +38,12 @@ test('with connguard: the same 100 queries all succeed', async (t) => {
   }
 });
 
-test('getConnection and execute retry a refused new connection', async () => {
+test('without the limiter, getConnection and execute retry a refused new connection', async () => {
   const { options } = server();
   const held = await holdAll();
   const logger = recordingLogger();
-  const pool = createPool({ ...options, connectionLimit: 2 }, { logger });
+  const policy = parsePolicy('[default.limiter]\nenabled = false\n');
+  const pool = createPool({ ...options, connectionLimit: 2 }, { policy, logger });
   const release = setTimeout(() => endAll(held.splice(0, 2)), 500);
   try {
     const connection = await pool.getConnection();
@@ -109,7 +110,7 @@ test('PoolTimeoutError when the deadline passes while queued; the pool still wor
     assert.ok(waited >= 0.45, `waited ${waited}s`);
     assert.match(error.message, /^connguard pool for mysql:\/\/\S+ \(size 1\): no connection became free within/);
     const queued = pool.query('SELECT 2 AS two');
-    held.release(); // also reaches the timed-out waiter, which hands it on
+    held.release(); // to the next caller in mysql2's queue: the timed-out one left it
     const [[row]] = await queued;
     assert.equal(row.two, 2);
   } finally {

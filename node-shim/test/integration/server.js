@@ -4,7 +4,7 @@
 const mysql = require('mysql2/promise');
 const { createConnection } = require('../..');
 
-const VARIABLES = ['HOST', 'PORT', 'USER', 'PASSWORD', 'DATABASE', 'MAX_CONNECTIONS'];
+const VARIABLES = ['HOST', 'PORT', 'USER', 'PASSWORD', 'DATABASE', 'MAX_CONNECTIONS', 'ADMIN_PORT'];
 
 /** The server's settings; throws (so the tests fail, never skip) outside the runner. */
 function server() {
@@ -20,6 +20,24 @@ function server() {
     options: { host: env('HOST'), port: Number(env('PORT')), user: env('USER'), password: env('PASSWORD'), database: env('DATABASE') },
     password: env('PASSWORD'),
     maxConnections: Number(env('MAX_CONNECTIONS')),
+    adminPort: Number(env('ADMIN_PORT')),
+  };
+}
+
+/**
+ * The server's own counters, read as root on the admin port (outside
+ * max_connections): `status('Aborted_connects')` counts the 1040s refused to
+ * the test account.
+ */
+async function admin() {
+  const { options, adminPort } = server();
+  const connection = await mysql.createConnection({ host: options.host, port: adminPort, user: 'root', password: '' });
+  return {
+    status: async (name) => {
+      const [[row]] = await connection.query('SHOW GLOBAL STATUS LIKE ?', [name]);
+      return Number(row.Value);
+    },
+    end: () => connection.end(),
   };
 }
 
@@ -49,4 +67,4 @@ async function endAll(connections) {
   await Promise.all(connections.map((c) => c.end().catch(() => undefined)));
 }
 
-module.exports = { endAll, holdAll, recordingLogger, server };
+module.exports = { admin, endAll, holdAll, recordingLogger, server };

@@ -47,7 +47,7 @@ function failing(...errors) {
 const policy = parsePolicy('[default]\nmax_attempts = 5\ndeadline = "10s"\njitter = "none"\ninitial_delay = "100ms"\n');
 const target = 'mysql://app:s3cret@db:3306/main';
 
-test('mysql2 errors: server codes, socket errors as network, unknown host as 2005', () => {
+test('mysql2 errors: server codes, socket errors as network, unknown host as 2005, TLS as 2026', () => {
   assert.equal(errorCode(tooMany()), 1040);
   assert.equal(errorCode(refused()), null);
   assert.equal(isNetworkError(refused()), true);
@@ -57,6 +57,13 @@ test('mysql2 errors: server codes, socket errors as network, unknown host as 200
   const unknownHost = Object.assign(new Error('getaddrinfo ENOTFOUND db'), { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo' });
   assert.equal(errorCode(unknownHost), 2005);
   assert.equal(classify(errorCode(unknownHost)), 'fatal');
+  const again = Object.assign(new Error('getaddrinfo EAI_AGAIN db'), { errno: -3001, code: 'EAI_AGAIN', syscall: 'getaddrinfo' });
+  assert.equal(errorCode(again), 2005);
+  const tls = Object.assign(new Error('self-signed certificate'), { code: 'HANDSHAKE_SSL_ERROR', fatal: true });
+  assert.equal(errorCode(tls), 2026);
+  assert.equal(classify(2026), 'fatal');
+  const noTls = Object.assign(new Error('Server does not support secure connection'), { code: 'HANDSHAKE_NO_SSL_SUPPORT', fatal: true });
+  assert.equal(errorCode(noTls), 2026);
   assert.equal(errorCode(new TypeError('x')), null);
   assert.equal(isNetworkError(new Error('Pool is closed.')), false);
 });
