@@ -15,14 +15,21 @@
 //! # }
 //! ```
 //!
+//! [`connect`] opens single connections through the process's limiter for
+//! the server (load control, spec 6): callers refused with 1040 queue for a
+//! slot that one of the process's connections frees as it closes.
+//!
 //! Only connecting is retried, never a statement: a query that failed midway
 //! may or may not have run.
 
 pub mod classification;
+mod connection;
 pub mod decision;
 pub mod dsn;
 pub mod duration;
 mod error;
+mod gate;
+pub mod limiter;
 pub mod policy;
 pub mod policy_error;
 pub mod pool;
@@ -32,8 +39,10 @@ pub mod schedule;
 pub mod splitmix64;
 
 pub use classification::{classify, ErrorClass, Failure};
+pub use connection::{connect, Connection};
 pub use decision::{Decision, Reason, Verdict};
 pub use error::Error;
-pub use policy::{Jitter, Policy};
+pub use limiter::Limiter;
+pub use policy::{Jitter, LimiterPolicy, Policy};
 pub use policy_error::{PolicyError, PolicyErrorKind};
 pub use pool::{acquire, connect_pool};

@@ -45,6 +45,26 @@ impl fmt::Display for Jitter {
     }
 }
 
+/// Load control per process and target (spec 6): the `[*.limiter]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LimiterPolicy {
+    pub enabled: bool,
+    /// Connects at once before the first success (slow start begins here).
+    pub initial_limit: u32,
+    /// Never more connections than this per process and target.
+    pub max_limit: u32,
+}
+
+impl Default for LimiterPolicy {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            initial_limit: 2,
+            max_limit: 1000,
+        }
+    }
+}
+
 /// The effective policy of one service (spec 1.1). Durations are in seconds,
 /// as the spec computes with them; [`Default`] is the built-in defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,6 +81,7 @@ pub struct Policy {
     /// Kept as written: file order, duplicates kept.
     pub retry_on: Vec<u16>,
     pub never_retry: Vec<u16>,
+    pub limiter: LimiterPolicy,
 }
 
 impl Default for Policy {
@@ -76,6 +97,7 @@ impl Default for Policy {
             jitter: Jitter::Full,
             retry_on: Vec::new(),
             never_retry: Vec::new(),
+            limiter: LimiterPolicy::default(),
         }
     }
 }
@@ -161,7 +183,9 @@ impl Policy {
 }
 
 const POLICY_KEYS: &str = "max_attempts, deadline, connect_timeout, initial_delay, max_delay, \
-                           multiplier, jitter, retry_on, never_retry";
+                           multiplier, jitter, retry_on, never_retry and the table limiter";
+const LIMITER_KEYS: &str = "enabled, initial_limit, max_limit";
+const LIMIT_ALLOWED: &str = "an integer from 1 to 100000";
 const TOP_LEVEL: &str = "the tables [default] and [service.NAME]";
 const DURATION_ALLOWED: &str = r#"a string such as "250ms", "5s" or "2m", > 0"#;
 const CODE_ALLOWED: &str = "an array of integers, each 1 to 65535";
@@ -192,6 +216,9 @@ struct Own {
     jitter: Option<Jitter>,
     retry_on: Option<Vec<u16>>,
     never_retry: Option<Vec<u16>>,
+    enabled: Option<bool>,
+    initial_limit: Option<(u32, u32)>, // value, line
+    max_limit: Option<(u32, u32)>,
 }
 
 impl Own {
@@ -208,6 +235,14 @@ impl Own {
             jitter: self.jitter.unwrap_or(p.jitter),
             retry_on: self.retry_on.clone().unwrap_or(p.retry_on),
             never_retry: self.never_retry.clone().unwrap_or(p.never_retry),
+            // Inherited key by key, like the rest.
+            limiter: LimiterPolicy {
+                enabled: self.enabled.unwrap_or(p.limiter.enabled),
+                initial_limit: self
+                    .initial_limit
+                    .map_or(p.limiter.initial_limit, |(v, _)| v),
+                max_limit: self.max_limit.map_or(p.limiter.max_limit, |(v, _)| v),
+            },
         }
     }
 }
@@ -428,6 +463,7 @@ impl<'a> Validator<'a> {
                 "jitter" => own.jitter = Some(self.jitter(&entry, name)?),
                 "retry_on" => own.retry_on = Some(self.codes(&entry, name)?),
                 "never_retry" => own.never_retry = Some(self.codes(&entry, name)?),
+                "limiter" => self.check_limiter(&entry, &mut own)?,
                 _ if entry.value.is_table() => {
                     return self.fail_at(
                         Kind::UnknownTable,
@@ -451,11 +487,96 @@ impl<'a> Validator<'a> {
         Ok(own)
     }
 
-    /// `own` over `base`, checked for max_delay >= initial_delay.
+    /// The `[NAME.limiter]` table (spec 1.1): its keys go into `own`.
+    fn check_limiter(&self, limiter: &Entry<'_, '_>, own: &mut Own) -> Result<(), PolicyError> {
+        let DeValue::Table(table) = limiter.value else {
+            return self.fail_at(
+                Kind::WrongType,
+                limiter,
+                &own.name,
+                format!("expected a table, got {}", type_name(limiter.value)),
+                &format!("a table with the keys {LIMITER_KEYS}"),
+            );
+        };
+        let name = format!("{}.limiter", own.name);
+        for entry in self.entries(table) {
+            match entry.key {
+                "enabled" => match entry.value {
+                    DeValue::Boolean(flag) => own.enabled = Some(*flag),
+                    other => {
+                        return self.fail_at(
+                            Kind::WrongType,
+                            &entry,
+                            &name,
+                            format!("expected a boolean, got {}", type_name(other)),
+                            "true or false",
+                        )
+                    }
+                },
+                "initial_limit" => {
+                    own.initial_limit = Some((self.limit(&entry, &name)?, entry.line))
+                }
+                "max_limit" => own.max_limit = Some((self.limit(&entry, &name)?, entry.line)),
+                _ if entry.value.is_table() => {
+                    return self.fail_at(
+                        Kind::UnknownTable,
+                        &entry,
+                        &name,
+                        format!("a table is not allowed inside [{name}]"),
+                        &format!("the keys {LIMITER_KEYS}"),
+                    );
+                }
+                _ => {
+                    return self.fail_at(
+                        Kind::UnknownKey,
+                        &entry,
+                        &name,
+                        "unknown key".into(),
+                        LIMITER_KEYS,
+                    )
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `own` over `base`, checked for max_delay >= initial_delay and
+    /// max_limit >= initial_limit.
     fn effective(&self, own: &Own, base: &Policy) -> Result<Policy, PolicyError> {
         let policy = own.over(base);
-        if policy.max_delay >= policy.initial_delay {
+        self.check_delays(own, &policy)?;
+        let LimiterPolicy {
+            initial_limit,
+            max_limit,
+            ..
+        } = policy.limiter;
+        if max_limit >= initial_limit {
             return Ok(policy);
+        }
+        let table = format!("{}.limiter", own.name);
+        if let Some((_, line)) = own.max_limit {
+            return self.fail(
+                Kind::Inconsistent,
+                line,
+                &table,
+                "max_limit",
+                format!("{max_limit} is less than initial_limit {initial_limit}"),
+                &format!("an integer >= initial_limit ({initial_limit})"),
+            );
+        }
+        self.fail(
+            Kind::Inconsistent,
+            own.initial_limit.map_or(0, |(_, line)| line),
+            &table,
+            "initial_limit",
+            format!("{initial_limit} is greater than max_limit {max_limit}"),
+            &format!("an integer <= max_limit ({max_limit})"),
+        )
+    }
+
+    fn check_delays(&self, own: &Own, policy: &Policy) -> Result<(), PolicyError> {
+        if policy.max_delay >= policy.initial_delay {
+            return Ok(());
         }
         let max_delay = format_duration(policy.max_delay);
         let initial_delay = format_duration(policy.initial_delay);
@@ -480,24 +601,38 @@ impl<'a> Validator<'a> {
     }
 
     fn max_attempts(&self, entry: &Entry<'_, '_>, name: &str) -> Result<u32, PolicyError> {
-        const ALLOWED: &str = "an integer from 1 to 1000";
+        self.bounded(entry, name, 1000, "an integer from 1 to 1000")
+    }
+
+    fn limit(&self, entry: &Entry<'_, '_>, name: &str) -> Result<u32, PolicyError> {
+        self.bounded(entry, name, 100_000, LIMIT_ALLOWED)
+    }
+
+    /// An integer from 1 to `max`.
+    fn bounded(
+        &self,
+        entry: &Entry<'_, '_>,
+        name: &str,
+        max: u32,
+        allowed: &str,
+    ) -> Result<u32, PolicyError> {
         let Some(value) = integer(entry.value) else {
             return self.fail_at(
                 Kind::WrongType,
                 entry,
                 name,
                 format!("expected an integer, got {}", type_name(entry.value)),
-                ALLOWED,
+                allowed,
             );
         };
         match u32::try_from(value) {
-            Ok(v) if (1..=1000).contains(&v) => Ok(v),
+            Ok(v) if (1..=max).contains(&v) => Ok(v),
             _ => self.fail_at(
                 Kind::OutOfRange,
                 entry,
                 name,
                 format!("{value} is out of range"),
-                ALLOWED,
+                allowed,
             ),
         }
     }
@@ -672,6 +807,32 @@ mod tests {
                 .to_string(),
             "p.toml: [service.b] no such service in the policy file (allowed: a)"
         );
+    }
+
+    #[test]
+    fn the_limiter_is_inherited_key_by_key_and_named_in_errors() {
+        let text =
+            "[default.limiter]\ninitial_limit = 4\n\n[service.api.limiter]\nenabled = false\n";
+        let api = Policy::parse(text, "p.toml", Some("api")).unwrap();
+        assert_eq!(
+            api.limiter,
+            LimiterPolicy {
+                enabled: false,
+                initial_limit: 4,
+                max_limit: 1000
+            }
+        );
+        assert_eq!(
+            error("[default.limiter]\nmax_limit = 0\n").to_string(),
+            "p.toml:2: [default.limiter] max_limit: 0 is out of range (allowed: an integer from 1 to 100000)"
+        );
+        assert_eq!(
+            error("[default.limiter]\ninitial_limit = 8\nmax_limit = 4\n").to_string(),
+            "p.toml:3: [default.limiter] max_limit: 4 is less than initial_limit 8 (allowed: an integer >= initial_limit (8))"
+        );
+        assert!(error("[default]\nsize = 1\n")
+            .to_string()
+            .ends_with("never_retry and the table limiter)"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! driver marks none, so 1040 fails `connect_with` and every `acquire` that
 //! must open a connection. These wrap both in connguard's retry loop.
 
+use std::future::Future;
 use std::io;
 use std::time::Duration;
 
@@ -25,19 +26,29 @@ use crate::retry::{call, random_seed};
 /// those through at once).
 ///
 /// A server error gives its number ([`MySqlDatabaseError::number`]); an IO
-/// error is [`Failure::Network`]; a TLS error is 2026 `CR_SSL_CONNECTION_ERROR`,
-/// the number the C client gives it (fatal unless `retry_on` names it);
+/// error is [`Failure::Network`], except a host name that does not resolve,
+/// 2005 `CR_UNKNOWN_HOST`; a TLS error is 2026 `CR_SSL_CONNECTION_ERROR`: the
+/// numbers the C client gives them (fatal unless `retry_on` names them, spec 2);
 /// [`sqlx::Error::PoolTimedOut`] is [`Failure::PoolTimedOut`] (capacity).
 pub fn failure_of(error: &sqlx::Error) -> Option<Failure> {
     match error {
         sqlx::Error::Database(database) => database
             .try_downcast_ref::<MySqlDatabaseError>()
             .map(|mysql| Failure::Code(mysql.number())),
+        sqlx::Error::Io(io) if unresolved_name(io) => Some(Failure::Code(2005)),
         sqlx::Error::Io(_) => Some(Failure::Network),
         sqlx::Error::Tls(_) => Some(Failure::Code(2026)),
         sqlx::Error::PoolTimedOut => Some(Failure::PoolTimedOut),
         _ => None,
     }
+}
+
+/// sqlx resolves through tokio, which reports std's resolver failure (an
+/// unnameable `ErrorKind::Uncategorized`) or a name with no address by text only.
+fn unresolved_name(error: &io::Error) -> bool {
+    let text = error.to_string();
+    text.starts_with("failed to lookup address information")
+        || text == "could not resolve to any address"
 }
 
 /// `pool_options.connect_with(connect_options)`, retried per `policy` while
@@ -56,25 +67,34 @@ pub async fn connect_pool(
         service: policy.service_name(),
         target: target(&connect_options),
     };
-    let timeout = Duration::from_secs_f64(policy.connect_timeout);
     call(policy, &site, failure_of, random_seed, || {
-        let attempt = pool_options.clone().connect_with(connect_options.clone());
-        async move {
-            tokio::time::timeout(timeout, attempt)
-                .await
-                .unwrap_or_else(|_| {
-                    let message = format!(
-                        "connect timed out after {}",
-                        format_duration(policy.connect_timeout)
-                    );
-                    Err(sqlx::Error::Io(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        message,
-                    )))
-                })
-        }
+        within_connect_timeout(
+            policy,
+            pool_options.clone().connect_with(connect_options.clone()),
+        )
     })
     .await
+}
+
+/// `attempt` bounded by the policy's `connect_timeout` (sqlx has no
+/// per-connect timeout of its own); cut short, it is a network error.
+pub(crate) async fn within_connect_timeout<T>(
+    policy: &Policy,
+    attempt: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    let timeout = Duration::from_secs_f64(policy.connect_timeout);
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .unwrap_or_else(|_| {
+            let message = format!(
+                "connect timed out after {}",
+                format_duration(policy.connect_timeout)
+            );
+            Err(sqlx::Error::Io(io::Error::new(
+                io::ErrorKind::TimedOut,
+                message,
+            )))
+        })
 }
 
 /// `pool.acquire()`, retried per `policy` when the pool's new connection is
@@ -100,6 +120,19 @@ mod tests {
     fn io_errors_are_network_failures() {
         let refused = sqlx::Error::Io(io::Error::from(io::ErrorKind::ConnectionRefused));
         assert_eq!(failure_of(&refused), Some(Failure::Network));
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_2005() {
+        for text in [
+            "failed to lookup address information: Name or service not known",
+            "could not resolve to any address",
+        ] {
+            let unresolved = sqlx::Error::Io(io::Error::other(text));
+            assert_eq!(failure_of(&unresolved), Some(Failure::Code(2005)), "{text}");
+        }
+        let reset = sqlx::Error::Io(io::Error::from(io::ErrorKind::ConnectionReset));
+        assert_eq!(failure_of(&reset), Some(Failure::Network));
     }
 
     #[test]

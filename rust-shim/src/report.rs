@@ -21,13 +21,21 @@ impl CallSite {
     }
 }
 
+/// One WARN per retry; `queued`: a limiter holds the caller until a slot
+/// frees, with no sleep.
 pub(crate) fn log_retry(
     site: &CallSite,
     failure: Failure,
     verdict: &Verdict,
     max_attempts: u32,
     error: &sqlx::Error,
+    queued: bool,
 ) {
+    let then = if queued {
+        "queued for a free slot".to_string()
+    } else {
+        format!("next in {:.3}s", verdict.delay)
+    };
     tracing::warn!(
         target: "connguard",
         event = "retry",
@@ -38,11 +46,10 @@ pub(crate) fn log_retry(
         attempt = verdict.attempt,
         max_attempts,
         delay = verdict.delay,
-        "connguard retry: {} code={failure} ({}) attempt {}/{max_attempts}, next in {:.3}s: {}",
+        "connguard retry: {} code={failure} ({}) attempt {}/{max_attempts}, {then}: {}",
         site.describe(),
         verdict.class,
         verdict.attempt,
-        verdict.delay,
         mask_dsn(&error.to_string()),
     );
 }
@@ -96,5 +103,30 @@ pub(crate) fn log_give_up(
         reason = reason.as_str(),
         "{summary}: {}",
         mask_dsn(&error.to_string()),
+    );
+}
+
+/// What a caller says that waited its whole deadline in a limiter's queue
+/// without one attempt, as Python's `QueueTimeout` words it.
+pub(crate) fn waited_out_summary(site: &CallSite, waited: f64, limit: u32, holding: u32) -> String {
+    format!(
+        "connguard waited {waited:.2}s (the policy deadline) for a turn to connect to {}: this process \
+         holds {holding} connection(s) there and may open {limit}; the server refused more. Hold \
+         connections for shorter or allow a longer deadline",
+        site.target
+    )
+}
+
+pub(crate) fn log_waited_out(site: &CallSite, waited: f64, summary: &str) {
+    tracing::error!(
+        target: "connguard",
+        event = "give_up",
+        service = %site.service,
+        target_dsn = %site.target,
+        attempts = 0,
+        elapsed = waited,
+        reason = "deadline",
+        "{summary} (service={})",
+        site.service,
     );
 }

@@ -4,15 +4,19 @@
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::time::{sleep, Duration, Instant};
 
 use crate::classification::{ErrorClass, Failure};
-use crate::decision::{Decision, Reason};
+use crate::decision::{Decision, Reason, Verdict};
 use crate::error::Error;
+use crate::gate::{Gate, Held};
 use crate::policy::Policy;
-use crate::report::{fatal_advice, give_up_summary, log_give_up, log_retry, CallSite};
+use crate::report::{
+    fatal_advice, give_up_summary, log_give_up, log_retry, log_waited_out, waited_out_summary,
+    CallSite,
+};
 use crate::splitmix64::SplitMix64;
 
 /// A fresh seed per call from a process-wide generator seeded from the OS's
@@ -57,51 +61,147 @@ where
         let elapsed = start.elapsed();
         let decision = decision.get_or_insert_with(|| Decision::new(policy, seed()));
         let Some(failure) = failure_of(&error) else {
-            let attempts = decision.attempts() + 1;
-            return Err(Error::new(
-                error,
-                None,
-                ErrorClass::Fatal,
-                attempts,
-                elapsed,
-                Reason::Fatal,
-                None,
-            ));
+            return Err(not_ours(error, decision, elapsed));
         };
         let verdict = decision.after_failure(failure, elapsed.as_secs_f64());
-        match verdict.give_up {
-            None => {
-                log_retry(site, failure, &verdict, policy.max_attempts, &error);
-                sleep(Duration::from_secs_f64(verdict.delay)).await;
-            }
-            Some(reason) => {
-                let summary =
-                    give_up_summary(site, failure, &verdict, reason, elapsed.as_secs_f64());
-                log_give_up(
-                    site,
-                    failure,
-                    &verdict,
-                    reason,
-                    elapsed.as_secs_f64(),
-                    &summary,
-                    &error,
-                );
-                let summary = match fatal_advice(failure, reason) {
-                    Some(advice) => format!("{summary}; {advice}"),
-                    None => summary,
-                };
-                return Err(Error::new(
-                    error,
-                    Some(failure),
-                    verdict.class,
-                    verdict.attempt,
-                    elapsed,
-                    reason,
-                    Some(&summary),
-                ));
-            }
+        if let Some(reason) = verdict.give_up {
+            return Err(give_up(site, failure, &verdict, reason, elapsed, error));
         }
+        log_retry(site, failure, &verdict, policy.max_attempts, &error, false);
+        sleep(Duration::from_secs_f64(verdict.delay)).await;
     }
+}
+
+/// [`call`] through a limiter gate (spec 6): a caller refused for capacity
+/// waits in the gate's queue for a freed slot instead of sleeping; after a
+/// transient failure it sleeps its delay out of the queue and joins again at
+/// the tail. Its connection is held at the gate until the returned guard
+/// drops. Dropping the future (cancellation) leaves the gate at once.
+pub(crate) async fn call_gated<T, F, Fut>(
+    policy: &Policy,
+    site: &CallSite,
+    failure_of: fn(&sqlx::Error) -> Option<Failure>,
+    seed: fn() -> u64,
+    gate: &Arc<Gate>,
+    mut attempt: F,
+) -> Result<(T, Held), Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, sqlx::Error>>,
+{
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(policy.deadline);
+    let mut decision: Option<Decision> = None;
+    let mut last: Option<(sqlx::Error, Failure, ErrorClass)> = None;
+    let mut ticket = gate.join();
+    loop {
+        if !ticket.wait(deadline).await {
+            let elapsed = start.elapsed();
+            return Err(match (last, &decision) {
+                (Some((error, failure, class)), Some(decision)) => {
+                    let verdict = Verdict {
+                        give_up: Some(Reason::Deadline),
+                        delay: 0.0,
+                        class,
+                        attempt: decision.attempts(),
+                    };
+                    give_up(site, failure, &verdict, Reason::Deadline, elapsed, error)
+                }
+                _ => waited_out(site, elapsed, ticket.gate()),
+            });
+        }
+        let error = match attempt().await {
+            Ok(value) => return Ok((value, ticket.connected())),
+            Err(error) => error,
+        };
+        let elapsed = start.elapsed();
+        let decision = decision.get_or_insert_with(|| Decision::new(policy, seed()));
+        let Some(failure) = failure_of(&error) else {
+            return Err(not_ours(error, decision, elapsed)); // the ticket leaves as it drops
+        };
+        let verdict = decision.after_failure(failure, elapsed.as_secs_f64());
+        let capacity = verdict.class == ErrorClass::Capacity;
+        if capacity {
+            // The limit learns what the server holds, even from a caller about to give up.
+            ticket.rejected();
+        }
+        if let Some(reason) = verdict.give_up {
+            return Err(give_up(site, failure, &verdict, reason, elapsed, error));
+        }
+        log_retry(
+            site,
+            failure,
+            &verdict,
+            policy.max_attempts,
+            &error,
+            capacity,
+        );
+        if !capacity {
+            ticket.leave();
+            sleep(Duration::from_secs_f64(verdict.delay)).await;
+            ticket.rejoin();
+        }
+        last = Some((error, failure, verdict.class));
+    }
+}
+
+/// An error that is not a connection failure: through at once, unannotated.
+fn not_ours(error: sqlx::Error, decision: &Decision, elapsed: Duration) -> Error {
+    let attempts = decision.attempts() + 1;
+    Error::new(
+        error,
+        None,
+        ErrorClass::Fatal,
+        attempts,
+        elapsed,
+        Reason::Fatal,
+        None,
+    )
+}
+
+/// Logs the give-up and returns the driver's error annotated with it.
+fn give_up(
+    site: &CallSite,
+    failure: Failure,
+    verdict: &Verdict,
+    reason: Reason,
+    elapsed: Duration,
+    error: sqlx::Error,
+) -> Error {
+    let seconds = elapsed.as_secs_f64();
+    let summary = give_up_summary(site, failure, verdict, reason, seconds);
+    log_give_up(site, failure, verdict, reason, seconds, &summary, &error);
+    let summary = match fatal_advice(failure, reason) {
+        Some(advice) => format!("{summary}; {advice}"),
+        None => summary,
+    };
+    Error::new(
+        error,
+        Some(failure),
+        verdict.class,
+        verdict.attempt,
+        elapsed,
+        reason,
+        Some(&summary),
+    )
+}
+
+/// A caller that waited its whole deadline without one attempt: no driver
+/// error of its own, so sqlx's `PoolTimedOut` with what the gate held.
+fn waited_out(site: &CallSite, elapsed: Duration, gate: &Gate) -> Error {
+    let (limit, holding, _, _) = gate.snapshot();
+    let waited = elapsed.as_secs_f64();
+    let summary = waited_out_summary(site, waited, limit, holding);
+    log_waited_out(site, waited, &summary);
+    Error::new(
+        sqlx::Error::PoolTimedOut,
+        None,
+        ErrorClass::Capacity,
+        0,
+        elapsed,
+        Reason::Deadline,
+        Some(&summary),
+    )
 }
 
 #[cfg(test)]
@@ -248,6 +348,121 @@ mod tests {
             assert!(!text.contains("hunter2"), "{text}");
             assert!(text.contains("mysql://app:***@db/main"), "{text}");
         }
+    }
+
+    /// Probes 10 s apart and a gate of `initial_limit..=max_limit` slots, one
+    /// of them held by another caller until the returned guard drops.
+    async fn gated(deadline: f64, initial_limit: u32, max_limit: u32) -> (Policy, Arc<Gate>, Held) {
+        let mut policy = Policy {
+            initial_delay: 10.0,
+            max_delay: 10.0,
+            ..none_jitter(deadline)
+        };
+        policy.limiter.initial_limit = initial_limit;
+        policy.limiter.max_limit = max_limit;
+        let gate = Arc::new(Gate::new(&policy, 1));
+        let mut other = gate.join();
+        assert!(other.wait(Instant::now()).await);
+        let held = other.connected();
+        (policy, gate, held)
+    }
+
+    fn too_many() -> sqlx::Error {
+        sqlx::Error::Protocol("stands in for 1040".into())
+    }
+
+    fn capacity(_: &sqlx::Error) -> Option<Failure> {
+        Some(Failure::Code(1040))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_capacity_refusal_waits_for_a_close_instead_of_sleeping() {
+        let (policy, gate, held) = gated(30.0, 2, 1000).await;
+        tokio::spawn(async move {
+            sleep(Duration::from_secs(1)).await;
+            drop(held);
+        });
+        let attempts = Cell::new(0);
+        let start = Instant::now();
+        let (value, _held) = call_gated(
+            &policy,
+            &site(),
+            capacity,
+            || 7,
+            &gate,
+            || {
+                attempts.set(attempts.get() + 1);
+                let outcome = if attempts.get() == 1 {
+                    Err(too_many())
+                } else {
+                    Ok(attempts.get())
+                };
+                async move { outcome }
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(value, 2);
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(1),
+            "not its 10 s backoff"
+        );
+        assert_eq!(
+            gate.snapshot(),
+            (1, 1, 1, 0),
+            "the limit fell to what the server held"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_that_never_got_a_turn_gives_up_at_its_deadline_saying_so() {
+        let (policy, gate, _held) = gated(1.0, 1, 1).await;
+        let attempts = Cell::new(0);
+        let outcome = call_gated(
+            &policy,
+            &site(),
+            capacity,
+            || 7,
+            &gate,
+            || {
+                attempts.set(attempts.get() + 1);
+                async { Ok(()) }
+            },
+        )
+        .await;
+        let Err(error) = outcome else {
+            panic!("connected to a full server")
+        };
+        assert_eq!(attempts.get(), 0);
+        assert_eq!((error.attempts(), error.reason()), (0, Reason::Deadline));
+        assert!(matches!(error.sqlx_error(), sqlx::Error::PoolTimedOut));
+        assert!(
+            error.to_string().contains("connguard waited 1.00s (the policy deadline) for a turn to connect to \
+                mariadb://app:***@db:3306/main: this process holds 1 connection(s) there and may open 1;"),
+            "{error}"
+        );
+        assert_eq!(gate.snapshot(), (1, 1, 1, 0), "it left the queue");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_cancelled_mid_attempt_gives_its_slot_back() {
+        let (policy, gate, held) = gated(30.0, 2, 2).await;
+        let site = site();
+        let call = call_gated(
+            &policy,
+            &site,
+            failure_of,
+            || 7,
+            &gate,
+            std::future::pending::<Result<u32, sqlx::Error>>,
+        );
+        assert!(tokio::time::timeout(Duration::from_secs(1), call)
+            .await
+            .is_err());
+        assert_eq!(gate.snapshot(), (2, 1, 1, 0));
+        drop(held);
+        assert_eq!(gate.snapshot(), (2, 0, 0, 0));
     }
 
     #[test]

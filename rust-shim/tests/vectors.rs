@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use connguard::classification::classify;
+use connguard::limiter::{Actions, Limiter};
 use connguard::splitmix64::SplitMix64;
 use connguard::{Decision, Failure, Policy};
 use serde::de::DeserializeOwned;
@@ -87,6 +88,7 @@ fn every_vector_file_has_a_runner() {
             "decision.json",
             "effective_policy.json",
             "invalid_policy.json",
+            "limiter.json",
             "splitmix64.json"
         ]
     );
@@ -174,6 +176,11 @@ fn effective_policy() {
                 "jitter": p.jitter.as_str(),
                 "retry_on": p.retry_on,
                 "never_retry": p.never_retry,
+                "limiter": {
+                    "enabled": p.limiter.enabled,
+                    "initial_limit": p.limiter.initial_limit,
+                    "max_limit": p.limiter.max_limit,
+                },
             });
             (got == c.expect)
                 .then_some(())
@@ -267,6 +274,74 @@ fn invalid_policy() {
                 return Err(format!(
                     "the message does not name file, table and key: {message}"
                 ));
+            }
+            Ok(())
+        },
+    );
+}
+
+#[derive(Deserialize)]
+struct LimiterCase {
+    name: String,
+    policy: String,
+    seed: String,
+    steps: Vec<LimiterStep>,
+}
+
+#[derive(Deserialize)]
+struct LimiterStep {
+    event: String,
+    waiter: Option<u64>,
+    expect: LimiterExpect,
+}
+
+#[derive(Debug, Deserialize)]
+struct LimiterExpect {
+    granted: Vec<u64>,
+    probe_in: Option<f64>,
+    limit: u32,
+    holding: u32,
+    in_use: u32,
+    queue: Vec<u64>,
+}
+
+#[test]
+fn limiter() {
+    run_all::<LimiterCase>(
+        "limiter.json",
+        |c| &c.name,
+        |c| {
+            let seed: u64 = c.seed.parse().map_err(|e| format!("seed: {e}"))?;
+            let mut limiter = Limiter::new(&policy(&c.policy, &None)?, seed);
+            for (i, step) in c.steps.iter().enumerate() {
+                let waiter = || step.waiter.ok_or(format!("step {i}: no waiter"));
+                let actions: Actions = match step.event.as_str() {
+                    "acquire" => limiter.acquire(waiter()?),
+                    "connected" => limiter.connected(waiter()?),
+                    "rejected" => limiter.rejected(waiter()?),
+                    "left" => Ok(limiter.left(waiter()?)),
+                    "released" => limiter.released(),
+                    "probe" => Ok(limiter.probe()),
+                    other => return Err(format!("step {i}: unknown event {other}")),
+                }
+                .map_err(|e| format!("step {i}: {e}"))?;
+                let e = &step.expect;
+                let probe_ok = match (actions.probe_in, e.probe_in) {
+                    (None, None) => true,
+                    (Some(got), Some(want)) => close(got, want),
+                    _ => false,
+                };
+                let queue: Vec<u64> = limiter.queue().iter().copied().collect();
+                let state = (limiter.limit(), limiter.holding(), limiter.in_use(), &queue);
+                if actions.granted != e.granted
+                    || !probe_ok
+                    || state != (e.limit, e.holding, e.in_use, &e.queue)
+                {
+                    return Err(format!(
+                        "step {i} ({} {:?}): granted {:?}, probe_in {:?}, (limit, holding, in_use, queue) {state:?}; want {e:?}",
+                        step.event, step.waiter, actions.granted, actions.probe_in
+                    ));
+                }
             }
             Ok(())
         },

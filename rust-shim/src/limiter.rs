@@ -1,0 +1,291 @@
+//! Load control per process and target server (spec 6): who may attempt a
+//! connection now, and when to probe a server that is full.
+//!
+//! A state machine with no clock and no threads, like the C++ engine's:
+//! adapters report events and carry out what each answers (`gate` runs it on
+//! tokio). Not synchronised; an adapter serialises calls.
+
+use std::collections::VecDeque;
+
+use crate::policy::Policy;
+use crate::schedule::Schedule;
+use crate::splitmix64::SplitMix64;
+
+/// A caller, named by the adapter; unique among those queued or in flight.
+pub type Waiter = u64;
+
+/// What the adapter must do after an event.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Actions {
+    /// May attempt a connection now, in this order.
+    pub granted: Vec<Waiter>,
+    /// Call [`Limiter::probe`] after this many seconds.
+    pub probe_in: Option<f64>,
+}
+
+/// Reporting an event the state does not allow (spec 6: a programming error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Misuse {
+    #[error("connguard::Limiter: waiter {0} already waiting or attempting")]
+    AlreadyWaiting(Waiter),
+    #[error("connguard::Limiter: waiter {0} reported without a grant")]
+    NotGranted(Waiter),
+    #[error("connguard::Limiter: released() with no connection held")]
+    NothingHeld,
+}
+
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    backoff: Policy,
+    seeds: SplitMix64,
+    probes: Schedule,
+    limit: u32,
+    max_limit: u32,
+    holding: u32,
+    in_flight: Vec<Waiter>, // few: at most limit + 1
+    queue: VecDeque<Waiter>,
+    probing: Option<Waiter>,
+    timer_armed: bool,
+    slow_start: bool,
+}
+
+impl Limiter {
+    /// `policy` gives the limits (`policy.limiter`) and paces probes with its
+    /// backoff schedule; the schedule's seeds are a SplitMix64 stream from `seed`.
+    pub fn new(policy: &Policy, seed: u64) -> Self {
+        let mut seeds = SplitMix64::new(seed);
+        let probes = Schedule::new(policy, seeds.next_u64());
+        Self {
+            backoff: policy.clone(),
+            seeds,
+            probes,
+            limit: policy.limiter.initial_limit,
+            max_limit: policy.limiter.max_limit,
+            holding: 0,
+            in_flight: Vec::new(),
+            queue: VecDeque::new(),
+            probing: None,
+            timer_armed: false,
+            slow_start: true,
+        }
+    }
+
+    /// `waiter` joins the queue's tail.
+    pub fn acquire(&mut self, waiter: Waiter) -> Result<Actions, Misuse> {
+        if self.in_flight.contains(&waiter) || self.queue.contains(&waiter) {
+            return Err(Misuse::AlreadyWaiting(waiter));
+        }
+        self.queue.push_back(waiter);
+        Ok(self.settle(Vec::new()))
+    }
+
+    /// `waiter`'s attempt succeeded: it holds a connection.
+    pub fn connected(&mut self, waiter: Waiter) -> Result<Actions, Misuse> {
+        self.take_in_flight(waiter)?;
+        self.holding += 1;
+        if self.probing == Some(waiter) {
+            // The server took one more than we had: additive increase, and the
+            // next probe starts again from the shortest delay.
+            self.probing = None;
+            self.limit = self.max_limit.min(self.limit.max(self.in_use()));
+            self.probes = Schedule::new(&self.backoff, self.seeds.next_u64());
+        } else if self.slow_start {
+            self.limit = self.max_limit.min(self.limit + 1); // one more per success: doubles per round
+        }
+        Ok(self.settle(Vec::new()))
+    }
+
+    /// `waiter`'s attempt was refused for capacity: back to the queue's head.
+    pub fn rejected(&mut self, waiter: Waiter) -> Result<Actions, Misuse> {
+        self.take_in_flight(waiter)?;
+        if self.probing == Some(waiter) {
+            self.probing = None;
+        }
+        // The server holds what it has accepted of ours and no more.
+        self.limit = self.holding;
+        self.slow_start = false;
+        self.queue.push_front(waiter); // it keeps its turn
+        Ok(self.settle(Vec::new()))
+    }
+
+    /// `waiter`'s attempt failed otherwise, or it gave up: frees its place.
+    /// A waiter the limiter does not know is ignored, so leaving twice is safe.
+    pub fn left(&mut self, waiter: Waiter) -> Actions {
+        if self.take_in_flight(waiter).is_err() {
+            self.queue.retain(|&w| w != waiter);
+        }
+        if self.probing == Some(waiter) {
+            self.probing = None;
+        }
+        self.settle(Vec::new())
+    }
+
+    /// One of the process's connections to the target closed.
+    pub fn released(&mut self) -> Result<Actions, Misuse> {
+        if self.holding == 0 {
+            return Err(Misuse::NothingHeld);
+        }
+        self.holding -= 1;
+        Ok(self.settle(Vec::new()))
+    }
+
+    /// The probe timer fired.
+    pub fn probe(&mut self) -> Actions {
+        self.timer_armed = false;
+        let mut granted = Vec::new();
+        if self.probing.is_none() {
+            if let Some(head) = self.queue.pop_front() {
+                self.probing = Some(head);
+                self.in_flight.push(head);
+                granted.push(head);
+            }
+        }
+        self.settle(granted)
+    }
+
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Connections opened through connguard and not yet closed.
+    pub fn holding(&self) -> u32 {
+        self.holding
+    }
+
+    /// `holding` plus the attempts in flight.
+    pub fn in_use(&self) -> u32 {
+        self.holding + self.in_flight.len() as u32
+    }
+
+    /// The waiters, head first.
+    pub fn queue(&self) -> &VecDeque<Waiter> {
+        &self.queue
+    }
+
+    pub fn slow_start(&self) -> bool {
+        self.slow_start
+    }
+
+    fn take_in_flight(&mut self, waiter: Waiter) -> Result<(), Misuse> {
+        let at = self
+            .in_flight
+            .iter()
+            .position(|&w| w == waiter)
+            .ok_or(Misuse::NotGranted(waiter))?;
+        self.in_flight.swap_remove(at);
+        Ok(())
+    }
+
+    fn settle(&mut self, mut granted: Vec<Waiter>) -> Actions {
+        while self.in_use() < self.limit {
+            let Some(next) = self.queue.pop_front() else {
+                break;
+            };
+            self.in_flight.push(next);
+            granted.push(next);
+        }
+        // Waiters nobody can let in: one probe at a time, paced by the backoff
+        // schedule, keeps looking for capacity that others free.
+        let mut probe_in = None;
+        if !self.queue.is_empty() && self.probing.is_none() && !self.timer_armed {
+            self.timer_armed = true;
+            probe_in = Some(self.probes.next_delay());
+        }
+        Actions { granted, probe_in }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Jitter;
+
+    fn limiter(initial_limit: u32) -> Limiter {
+        let mut policy = Policy {
+            jitter: Jitter::None,
+            ..Policy::default()
+        };
+        policy.limiter.initial_limit = initial_limit;
+        Limiter::new(&policy, 1)
+    }
+
+    #[test]
+    fn misuse_is_reported_not_absorbed() {
+        let mut limiter = limiter(1);
+        assert_eq!(limiter.connected(1), Err(Misuse::NotGranted(1)));
+        assert_eq!(limiter.released(), Err(Misuse::NothingHeld));
+        limiter.acquire(1).unwrap();
+        assert_eq!(limiter.acquire(1), Err(Misuse::AlreadyWaiting(1)));
+        limiter.acquire(2).unwrap();
+        assert_eq!(limiter.acquire(2), Err(Misuse::AlreadyWaiting(2)));
+        assert_eq!(
+            limiter.rejected(2),
+            Err(Misuse::NotGranted(2)),
+            "queued, not granted"
+        );
+        // A failed report changes nothing.
+        assert_eq!((limiter.in_use(), limiter.queue().len()), (1, 1));
+    }
+
+    #[test]
+    fn leaving_twice_or_unknown_is_harmless() {
+        let mut limiter = limiter(1);
+        limiter.acquire(1).unwrap();
+        limiter.left(1);
+        assert_eq!(limiter.left(1), Actions::default());
+        assert_eq!(limiter.left(99), Actions::default());
+        assert_eq!(limiter.in_use(), 0);
+    }
+
+    #[test]
+    fn a_probe_with_one_in_flight_grants_nothing_more() {
+        let mut limiter = limiter(1);
+        limiter.acquire(1).unwrap();
+        limiter.acquire(2).unwrap();
+        limiter.acquire(3).unwrap();
+        limiter.rejected(1).unwrap(); // limit 0: every waiter queued
+        assert_eq!(limiter.probe().granted, [1]);
+        // The timer cannot be armed while the probe is out; a stray fire grants nothing.
+        assert_eq!(limiter.probe(), Actions::default());
+        assert_eq!(limiter.queue(), &[2, 3]);
+    }
+
+    #[test]
+    fn the_limit_stops_at_max_limit_and_grows_only_by_probes_after_slow_start() {
+        let mut policy = Policy::default();
+        policy.limiter.max_limit = 3;
+        let mut limiter = Limiter::new(&policy, 1);
+        for w in 1..=4 {
+            limiter.acquire(w).unwrap();
+        }
+        for w in 1..=3 {
+            limiter.connected(w).unwrap();
+        }
+        assert_eq!(
+            (limiter.limit(), limiter.queue()),
+            (3, &VecDeque::from([4]))
+        );
+        assert_eq!(
+            limiter.probe().granted,
+            [4],
+            "the probe goes past the limit"
+        );
+        limiter.rejected(4).unwrap();
+        assert!(!limiter.slow_start());
+        assert_eq!(
+            limiter.released().unwrap().granted,
+            [4],
+            "a close lets the head in"
+        );
+        limiter.connected(4).unwrap();
+        assert_eq!(limiter.limit(), 3, "no slow-start growth after a rejection");
+        limiter.acquire(5).unwrap();
+        assert_eq!(limiter.probe().granted, [5]);
+        limiter.connected(5).unwrap();
+        assert_eq!(
+            (limiter.holding(), limiter.limit()),
+            (4, 3),
+            "capped at max_limit"
+        );
+    }
+}
