@@ -32,10 +32,12 @@ class _Call:
 
     __slots__ = ("decision", "last", "policy", "service", "start", "target")
 
-    def __init__(self, policy: Policy, target: str | None, service: str, start: float) -> None:
+    def __init__(
+        self, policy: Policy, target: str | None, service: str | None, start: float
+    ) -> None:
         self.policy = policy
         self.target = target
-        self.service = service
+        self.service = policy.service if service is None else service
         self.start = start
         self.decision: Decision = new_decision(policy)
         self.last: Exception | None = None
@@ -89,6 +91,19 @@ class _Call:
         return self.last
 
 
+def _retrying(attempt: _Call, exc: Exception, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+    """After a failed attempt: judge it, sleep, try again, until a success or a give-up."""
+    while True:
+        verdict = attempt.failed(exc)
+        if verdict is None or not verdict.retry:
+            raise exc
+        sleep(verdict.delay)
+        try:
+            return fn(*args, **kwargs)
+        except Exception as failure:
+            exc = failure
+
+
 def call(
     policy: Policy,
     fn: Callable[..., T],
@@ -96,20 +111,18 @@ def call(
     kwargs: Mapping[str, Any],
     *,
     target: str | None,
-    service: str,
+    service: str | None,
 ) -> T:
-    """The retry loop behind :func:`retry_call`: sleeps between attempts."""
+    """The retry loop behind the driver adapters: sleeps between attempts.
+
+    ``service=None``: the policy's, read only if an attempt fails.
+    """
     start = monotonic()
-    attempt: _Call | None = None
-    while True:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            attempt = attempt or _Call(policy, target, service, start)
-            verdict = attempt.failed(exc)
-            if verdict is None or not verdict.retry:
-                raise
-        sleep(verdict.delay)
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        first = exc
+    return _retrying(_Call(policy, target, service, start), first, fn, args, kwargs)
 
 
 async def call_async(
@@ -119,7 +132,7 @@ async def call_async(
     kwargs: Mapping[str, Any],
     *,
     target: str | None,
-    service: str,
+    service: str | None,
 ) -> T:
     """The retry loop behind :func:`retry_call_async`: ``asyncio.sleep`` between attempts."""
     start = monotonic()
@@ -221,7 +234,13 @@ def retry_call(
     driver's own last exception is raised, with a note and
     :func:`connguard.give_up_info` telling attempts, elapsed time and reason.
     """
-    return call(policy, fn, args, kwargs, target=target, service=policy.service)
+    # The success path is inline (no further call before fn): it is the hot one.
+    start = monotonic()
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        first = exc
+    return _retrying(_Call(policy, target, None, start), first, fn, args, kwargs)
 
 
 async def retry_call_async(
@@ -236,4 +255,4 @@ async def retry_call_async(
 
     Sleeps with ``asyncio.sleep``, so cancelling the task stops it at once.
     """
-    return await call_async(policy, fn, args, kwargs, target=target, service=policy.service)
+    return await call_async(policy, fn, args, kwargs, target=target, service=None)
