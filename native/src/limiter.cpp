@@ -25,6 +25,9 @@ Limiter::Actions Limiter::connected(Waiter waiter) {
     if (in_flight_.erase(waiter) == 0)
         throw std::logic_error("connguard::Limiter: connected() without a grant");
     ++holding_;
+    // Never below what the server holds of ours: attempts granted before a
+    // rejection that succeed after it win their slots back.
+    limit_ = std::min(max_limit_, std::max(limit_, holding_));
     if (probing_ == waiter) {
         // The server took one more than we had: additive increase, and the
         // next probe starts again from the shortest delay.

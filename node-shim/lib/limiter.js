@@ -45,6 +45,9 @@ class Limiter {
   connected(waiter) {
     this.endAttempt(waiter, 'connected');
     this.holding += 1;
+    // Never below what the server holds of ours: attempts granted before a
+    // rejection that succeed after it win their slots back.
+    this.limit = Math.min(this.maxLimit, Math.max(this.limit, this.holding));
     if (this.probing === waiter) {
       // The server took one more than we had: additive increase, and the next
       // probe starts again from the shortest delay.

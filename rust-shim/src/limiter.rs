@@ -83,6 +83,9 @@ impl Limiter {
     pub fn connected(&mut self, waiter: Waiter) -> Result<Actions, Misuse> {
         self.take_in_flight(waiter)?;
         self.holding += 1;
+        // Never below what the server holds of ours: attempts granted before a
+        // rejection that succeed after it win their slots back.
+        self.limit = self.max_limit.min(self.limit.max(self.holding));
         if self.probing == Some(waiter) {
             // The server took one more than we had: additive increase, and the
             // next probe starts again from the shortest delay.

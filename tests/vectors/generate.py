@@ -370,6 +370,7 @@ class Limiter:
     def connected(self, w):
         self.in_flight.remove(w)
         self.holding += 1
+        self.limit = min(self.max_limit, max(self.limit, self.holding))
         if self.probing == w:
             self.probing = None
             self.limit = min(self.max_limit, max(self.limit, self.in_use))
@@ -1851,7 +1852,7 @@ LIMITER_CASES = [
         ],
     ),
     (
-        "rejection_sets_limit_to_holding_and_keeps_the_turn",
+        "rejection_sets_limit_to_holding_keeps_the_turn_and_late_successes_win_back",
         toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 4"),
         "7",
         [
@@ -1861,6 +1862,17 @@ LIMITER_CASES = [
             ("rejected", 5),
             ("connected", 3),
             ("rejected", 6),
+        ],
+    ),
+    (
+        "a_rejection_amid_a_burst_does_not_strand_the_slots_that_then_connect",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 6"),
+        "3",
+        [
+            *acquire_all(*range(1, 9)),
+            ("rejected", 1),
+            *[("connected", w) for w in range(2, 7)],
+            ("released", None),
         ],
     ),
     (
