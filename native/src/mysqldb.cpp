@@ -1,8 +1,10 @@
 #include "connguard/mysqldb.hpp"
 
 #include <mysql.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -10,6 +12,7 @@
 #include <utility>
 
 #include "connguard/environment_policy.hpp"
+#include "server_end.hpp"
 
 namespace connguard {
 namespace {
@@ -39,6 +42,9 @@ std::string masked(std::string text, const std::string& password) {
     return text;
 }
 
+// How long a close waits for the server to close its end after QUIT.
+constexpr std::chrono::milliseconds kServerCloseWait{1000};
+
 // One default clock for all: MySQLDBs share the gate of a target only on the same clock.
 const std::shared_ptr<Clock>& steady_clock() {
     static const std::shared_ptr<Clock> clock = std::make_shared<SteadyClock>();
@@ -48,7 +54,14 @@ const std::shared_ptr<Clock>& steady_clock() {
 }  // namespace
 
 void MySQLDB::Closer::operator()(st_mysql* mysql) const noexcept {
+    // mysql_close sends QUIT and closes the socket at once, and the server
+    // frees the session a moment later: a connect handed the slot in between
+    // is refused. A duplicate of the socket outlives mysql_close so we can wait
+    // for the server's end of stream (spec 6, released()).
+    const my_socket socket = mysql_get_socket(mysql);
+    const detail::UniqueFd server_end(socket >= 0 ? ::dup(socket) : -1);
     mysql_close(mysql);
+    if (server_end.fd >= 0) detail::wait_for_end_of_stream(server_end.fd, kServerCloseWait);
 }
 
 MySQLDB::MySQLDB() : MySQLDB(MySQLDBOptions{}) {}

@@ -53,8 +53,13 @@ TEST(Limiter, CapacityRejectionSetsTheLimitToWhatTheServerHoldsAndKeepsTheTurn) 
     EXPECT_FALSE(limiter.slow_start());
     EXPECT_TRUE(after.granted.empty());
     EXPECT_EQ(limiter.queue().front(), 5u);
-    limiter.connected(3);  // no growth outside slow start
-    EXPECT_EQ(limiter.limit(), 2);
+    limiter.connected(3);  // granted before the rejection: it wins its slot back
+    EXPECT_EQ(limiter.limit(), 3);
+    limiter.connected(4);
+    limiter.connected(6);
+    EXPECT_EQ(limiter.limit(), 5);  // what the server holds, no more: no growth outside slow start
+    EXPECT_EQ(limiter.released().granted, Waiters{5});  // a close hands its slot to the head
+    EXPECT_EQ(limiter.limit(), 5);
 }
 
 TEST(Limiter, ACloseHandsItsSlotToTheHeadWaiterAtOnce) {
