@@ -733,6 +733,11 @@ class MariaDBServer:
             "--extra-max-connections=32",
             f"--bind-address={self.host}",
             f"--max-connections={self.max_connections}",
+            # A burst of connects (a storm) waits in the listen queue for the
+            # server's own answer (1040) instead of overflowing MariaDB's
+            # default queue (about 50 here) into the kernel's SYN drops and
+            # 1-3 s retransmits; the kernel caps it at net.core.somaxconn.
+            "--back-log=1024",
             *self._os_user_args(),
             "--skip-log-bin",
             "--skip-name-resolve",
