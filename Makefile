@@ -21,7 +21,7 @@ RUST_SHIM := rust-shim/Cargo.toml
 # npm's own stamp: npm ci rewrites node_modules/.package-lock.json.
 NODE_MODULES := node-shim/node_modules/.package-lock.json
 
-.PHONY: setup apt node rust build-native test test-cpp test-sanitize test-python test-node test-rust lint \
+.PHONY: setup apt node rust build-native build-rust test test-cpp test-sanitize test-python test-node test-rust lint \
 	lint-node lint-rust demo bench clean
 
 setup: apt node rust $(VENV)/.installed $(NODE_MODULES)
@@ -87,12 +87,16 @@ test-node: setup
 	npm --prefix node-shim test
 	$(WITH_SERVER) npm --prefix node-shim run test:integration
 
-# Built before the runner starts, so no server idles through the compile.
-test-rust: setup
+# The shim, its tests and the storm's rust worker; built before the runner
+# starts, so no server idles through the compile.
+build-rust: setup
 	$(CARGO) build --locked --all-targets --manifest-path $(RUST_SHIM)
+
+test-rust: build-rust
 	$(WITH_SERVER) $(CARGO) test --locked --manifest-path $(RUST_SHIM)
 
-test-python: build-native
+# The storm tests run every adapter's worker.
+test-python: build-native build-rust
 	$(PY) tests/vectors/generate.py --check
 	$(PY) -m pytest
 
@@ -107,7 +111,7 @@ lint-node: $(NODE_MODULES)
 	npm --prefix node-shim run lint
 
 lint-rust:
-	$(CARGO) fmt --manifest-path $(RUST_SHIM) --check
+	$(CARGO) fmt --all --manifest-path $(RUST_SHIM) --check
 	$(CARGO) clippy --locked --quiet --all-targets --manifest-path $(RUST_SHIM) -- -D warnings
 
 # The main job: 200 clients against max_connections=10, with and without connguard.
@@ -117,7 +121,7 @@ demo: setup
 BENCH := $(BUILD)/bench
 # The full storm matrix (every adapter, 1 and 4 processes, 3 runs each) and the
 # success-path overhead; writes docs/benchmarks.md and docs/storm.png.
-bench: build-native
+bench: build-native build-rust
 	mkdir -p $(BENCH)
 	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only --benchmark-json=$(BENCH)/overhead.json \
 		--benchmark-columns=min,median,mean,ops -p no:cacheprovider

@@ -26,12 +26,14 @@ HEADER = [
     "## Connection storm (`connguard storm`)",
     "",
     "Every client connects, runs `SELECT SLEEP(hold)` and closes, all released together",
-    "against the embedded MariaDB. *refused* is the server's own count (its",
+    "against the embedded MariaDB (its `back_log` at 1024, so a burst waits for the",
+    "server's own answer rather than the kernel's SYN retransmits). *refused* is the server's own count (its",
     "`Aborted_connects` delta: MariaDB counts an unprivileged account's 1040 there);",
     "*ideal* is clients x hold / max_connections. `none` is the plain driver, `tenacity`",
     "the best peer (`wait_random_exponential(multiplier=0.05, max=5)` +",
-    "`stop_after_delay`), `connguard` the adapter with its limiter. Median of 3 runs by",
-    "makespan ratio, the range of the 3 in brackets.",
+    "`stop_after_delay`, retrying 1040: the library itself in Python, a line-for-line port",
+    "of it in the C++, Node and Rust workers), `connguard` the adapter with its limiter.",
+    "Median of 3 runs by makespan ratio, the range of the 3 in brackets.",
 ]
 PICTURE = "![server connections and completed clients over time, python-async]({name})"
 COLUMNS = [

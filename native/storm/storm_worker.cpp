@@ -4,11 +4,15 @@
 // on stdin, "ready", then "go", one JSON line per client, {"end": true}.
 //
 // Strategies: "none" is the plain driver (one mysql_real_connect, no gate);
-// "connguard" is MySQLDB with the job's deadline and max_attempts 1000, the
-// limiter on, as the Python workers' connguard strategy. Exit status 2 for a
-// job it cannot run (tenacity is Python-only).
+// "tenacity" is a line-for-line port of the Python workers' tenacity retry
+// (wait_random_exponential(multiplier=0.05, max=5), stop_after_delay(deadline),
+// on 1040 only) around that plain connect; "connguard" is MySQLDB with the
+// job's deadline and max_attempts 1000, the limiter on, as the Python workers'
+// connguard strategy. Exit status 2 for a job it cannot run.
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
@@ -16,6 +20,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,8 +32,12 @@ namespace {
 
 using nlohmann::json;
 
+enum class Strategy { kNone, kTenacity, kConnguard };
+
 struct Job {
+    Strategy strategy;
     connguard::Policy policy;
+    double deadline;
     int clients;
     std::string sql;
     std::string host;
@@ -37,20 +47,25 @@ struct Job {
     std::string database;
 };
 
-// The policy of a strategy; nullopt for one the C++ adapter has not.
-std::optional<connguard::Policy> strategy_policy(const std::string& strategy, double deadline) {
+// Throws std::invalid_argument for a strategy this worker has not.
+Strategy parse_strategy(const std::string& name) {
+    if (name == "none") return Strategy::kNone;
+    if (name == "tenacity") return Strategy::kTenacity;
+    if (name == "connguard") return Strategy::kConnguard;
+    throw std::invalid_argument("unknown strategy \"" + name + "\"; one of none, tenacity, connguard");
+}
+
+// none and tenacity connect with the plain driver: one attempt, no gate.
+connguard::Policy strategy_policy(Strategy strategy, double deadline) {
     connguard::Policy policy;
-    if (strategy == "none") {
-        policy.max_attempts = 1;
-        policy.limiter.enabled = false;
-        return policy;
-    }
-    if (strategy == "connguard") {
+    if (strategy == Strategy::kConnguard) {
         policy.deadline = deadline;
         policy.max_attempts = 1000;
-        return policy;
+    } else {
+        policy.max_attempts = 1;
+        policy.limiter.enabled = false;
     }
-    return std::nullopt;
+    return policy;
 }
 
 std::string sleep_sql(double hold) {
@@ -62,16 +77,12 @@ std::string sleep_sql(double hold) {
 // Throws std::invalid_argument (unknown strategy) or a json error (bad job).
 Job read_job(const std::string& line) {
     const json job = json::parse(line);
-    const std::string strategy = job.at("strategy").get<std::string>();
-    const std::optional<connguard::Policy> policy =
-        strategy_policy(strategy, job.at("deadline").get<double>());
-    if (!policy) {
-        throw std::invalid_argument(
-            "strategy \"" + strategy +
-            "\" is not available for cpp (tenacity is Python-only); use none or connguard");
-    }
+    const Strategy strategy = parse_strategy(job.at("strategy").get<std::string>());
+    const double deadline = job.at("deadline").get<double>();
     const json& connect = job.at("connect");
-    return Job{*policy,
+    return Job{strategy,
+               strategy_policy(strategy, deadline),
+               deadline,
                job.at("clients").get<int>(),
                sleep_sql(job.at("hold").get<double>()),
                connect.at("host").get<std::string>(),
@@ -100,6 +111,26 @@ private:
     std::chrono::steady_clock::time_point start_;
 };
 
+// tenacity's wait_random_exponential(multiplier=0.05, max=5) with
+// stop_after_delay(deadline), retrying `connect` only on 1040.
+template <typename Connect>
+void tenacious(const Connect& connect, double deadline) {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    const auto start = std::chrono::steady_clock::now();
+    for (int attempt = 1;; ++attempt) {
+        try {
+            connect();
+            return;
+        } catch (const connguard::ConnectError& error) {
+            const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
+            if (error.code() != 1040 || spent.count() >= deadline) throw;
+            const double high = std::min(5.0, 0.05 * std::pow(2.0, attempt - 1));
+            std::this_thread::sleep_for(
+                std::chrono::duration<double>(std::uniform_real_distribution<double>(0.0, high)(random)));
+        }
+    }
+}
+
 // Connect, SELECT SLEEP(hold), close.
 void run_client(const Job& job, Emitter& emit) {
     connguard::MySQLDBOptions options;
@@ -107,7 +138,12 @@ void run_client(const Job& job, Emitter& emit) {
     options.log_sink = [](const connguard::LogRecord&) {};  // the storm counts outcomes itself
     connguard::MySQLDB db(options);
     try {
-        db.open(job.host, job.port, job.user, job.password, job.database);
+        if (job.strategy == Strategy::kTenacity) {
+            tenacious([&] { db.open(job.host, job.port, job.user, job.password, job.database); },
+                      job.deadline);
+        } else {
+            db.open(job.host, job.port, job.user, job.password, job.database);
+        }
     } catch (const connguard::ConnectError& error) {
         emit.client(false, error.code(), emit.since_go());
         return;

@@ -20,14 +20,14 @@ from connguard.storm.strategies import STRATEGIES
 __all__ = ["ADAPTERS", "STRATEGIES", "Server", "pairs", "run_storm"]
 
 
-def _cpp_worker() -> list[str]:
-    """The C++ worker that `make test-cpp` builds; unbuilt, a stand-in that says so and fails."""
-    binary = Path(__file__).resolve().parents[3] / "build" / "native" / "connguard_storm_worker"
+_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _built(binary: Path, make: str) -> list[str]:
+    """A worker binary that make builds; unbuilt, a stand-in that says so and fails."""
     if binary.is_file():
         return [str(binary)]
-    message = (
-        f"connguard storm: the cpp adapter is not built ({binary} is missing): make build-native"
-    )
+    message = f"connguard storm: {binary} is missing: run {make}"
     return [sys.executable, "-c", f"raise SystemExit({message!r})"]
 
 
@@ -35,20 +35,17 @@ def _cpp_worker() -> list[str]:
 ADAPTERS: dict[str, list[str]] = {
     "python-async": [sys.executable, "-m", "connguard.storm.worker"],
     "python-sync": [sys.executable, "-m", "connguard.storm.worker"],
-    "cpp": _cpp_worker(),
+    "cpp": _built(_ROOT / "build" / "native" / "connguard_storm_worker", "make build-native"),
+    "node": ["node", str(_ROOT / "node-shim" / "storm" / "worker.js")],
+    "rust": _built(
+        _ROOT / "rust-shim" / "target" / "debug" / "connguard-storm-worker", "make build-rust"
+    ),
 }
-# tenacity is a Python library: the other languages' workers have no such strategy.
-_PYTHON_ONLY = {"tenacity"}
 
 
 def pairs(adapters: Sequence[str], strategies: Sequence[str]) -> list[tuple[str, str]]:
-    """The (adapter, strategy) pairs to run, leaving out strategies an adapter lacks."""
-    return [
-        (adapter, strategy)
-        for adapter in adapters
-        for strategy in strategies
-        if adapter.startswith("python") or strategy not in _PYTHON_ONLY
-    ]
+    """The (adapter, strategy) pairs to run, in that order."""
+    return [(adapter, strategy) for adapter in adapters for strategy in strategies]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+'use strict';
+// The Node clients of `connguard storm --adapter node`: one promise per client
+// over mysql2. It speaks the storm worker protocol of
+// python/connguard/storm/worker.py: a job as one JSON line on stdin, "ready",
+// then "go", one JSON line per client, {"end": true}.
+//
+// Strategies: "none" is plain mysql2 (one connect, no retry); "tenacity" is a
+// line-for-line port of the Python workers' tenacity retry; "connguard" is the
+// package's own createConnection with the job's deadline and max_attempts 1000,
+// the limiter on.
+
+const { performance } = require('node:perf_hooks');
+const readline = require('node:readline');
+const { setTimeout: sleep } = require('node:timers/promises');
+const mysql = require('mysql2/promise');
+// By its package name, as a user requires it: the public API only.
+const { createConnection, errorCode, formatDuration, parsePolicy } = require('connguard');
+
+/** Seconds on a monotonic clock. */
+const now = () => performance.now() / 1000;
+
+// The storm counts every outcome itself, and stdout is the protocol.
+const QUIET = { warn() {}, error() {} };
+
+/**
+ * tenacity's wait_random_exponential(multiplier=0.05, max=5) with
+ * stop_after_delay(deadline), retrying only on 1040.
+ * @param {() => Promise<import('mysql2/promise').Connection>} connect
+ * @param {number} deadline
+ */
+async function tenacious(connect, deadline) {
+  const start = now();
+  // Bounded by the deadline: no attempt starts after it.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (errorCode(error) !== 1040 || now() - start >= deadline) throw error;
+      await sleep(Math.random() * Math.min(5, 0.05 * 2 ** (attempt - 1)) * 1000);
+    }
+  }
+}
+
+/**
+ * A zero-argument connect for one client under `strategy`; throws for an unknown one.
+ * @param {string} strategy
+ * @param {import('mysql2/promise').ConnectionOptions} options
+ * @param {number} deadline
+ * @returns {() => Promise<import('mysql2/promise').Connection>}
+ */
+function connector(strategy, options, deadline) {
+  if (strategy === 'none') return () => mysql.createConnection(options);
+  if (strategy === 'tenacity') return () => tenacious(() => mysql.createConnection(options), deadline);
+  if (strategy === 'connguard') {
+    const policy = parsePolicy(`[default]\ndeadline = "${formatDuration(deadline)}"\nmax_attempts = 1000\n`);
+    return () => createConnection(options, { policy, logger: QUIET });
+  }
+  throw new Error(`unknown strategy ${JSON.stringify(strategy)}; one of none, tenacity, connguard`);
+}
+
+/**
+ * The job line, checked; throws an Error whose message never quotes the line (it holds the password).
+ * @param {string} line
+ */
+function readJob(line) {
+  let job;
+  try {
+    job = JSON.parse(line);
+  } catch {
+    throw new Error('the job is not one JSON object on one line');
+  }
+  /** @type {(ok: boolean, what: string) => void} */
+  const expect = (ok, what) => {
+    if (!ok) throw new Error(`the job needs ${what}`);
+  };
+  expect(typeof job === 'object' && job !== null, 'to be a JSON object');
+  const { strategy, clients, hold, deadline, connect } = job;
+  expect(typeof strategy === 'string', '"strategy" (a string)');
+  expect(Number.isInteger(clients) && clients >= 0, '"clients" (an integer >= 0)');
+  expect(Number.isFinite(hold) && hold >= 0, '"hold" (seconds >= 0)');
+  expect(Number.isFinite(deadline) && deadline >= 0, '"deadline" (seconds >= 0)');
+  expect(typeof connect === 'object' && connect !== null, '"connect" (an object)');
+  const { host, port, user, password, database } = connect;
+  expect([host, user, password, database].every((v) => typeof v === 'string'), 'connect strings host, user, password, database');
+  expect(Number.isInteger(port), 'connect.port (an integer)');
+  return {
+    connect: connector(strategy, { host, port, user, password, database }, deadline),
+    clients,
+    sql: `SELECT SLEEP(${hold})`,
+  };
+}
+
+/**
+ * Writes `message` on stderr and exits with `status`.
+ * @param {number} status
+ * @param {string} message
+ * @returns {never}
+ */
+function fail(status, message) {
+  process.stderr.write(`connguard storm worker (node): ${message}\n`);
+  process.exit(status);
+}
+
+async function main() {
+  const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const lines = input[Symbol.asyncIterator]();
+  const nextLine = async () => {
+    const { value, done } = await lines.next();
+    return done ? null : value;
+  };
+
+  const line = await nextLine();
+  if (line === null) fail(2, 'expected a job as one JSON line on stdin');
+  let job;
+  try {
+    job = readJob(line);
+  } catch (error) {
+    fail(2, error instanceof Error ? error.message : String(error));
+  }
+
+  let start = 0;
+  /** @type {(value?: unknown) => void} */
+  let release = () => {};
+  const released = new Promise((resolve) => {
+    release = resolve;
+  });
+  /** @type {(ok: boolean, code: number | null, wait: number) => void} */
+  const emit = (ok, code, wait) => {
+    process.stdout.write(`${JSON.stringify({ ok, code, wait, done: now() - start })}\n`);
+  };
+
+  // Connect, SELECT SLEEP(hold), QUIT: end() frees the server's slot and the limiter's.
+  const client = async () => {
+    await released;
+    let conn;
+    try {
+      conn = await job.connect();
+    } catch (error) {
+      emit(false, errorCode(error), now() - start);
+      return;
+    }
+    const waited = now() - start;
+    let code = null;
+    let ok = true;
+    try {
+      await conn.query(job.sql);
+    } catch (error) {
+      ok = false;
+      code = errorCode(error);
+    }
+    await conn.end(); // resolves, never rejects: a failed QUIT must not lose the record
+    emit(ok, code, waited);
+  };
+
+  // Every client exists before "ready", so "go" starts them together.
+  const runs = Array.from({ length: job.clients }, client);
+  process.stdout.write('ready\n');
+  const go = await nextLine();
+  if (go?.trim() !== 'go') fail(1, "expected 'go'");
+  input.close();
+  start = now();
+  release();
+  await Promise.all(runs);
+  // Exit at once: a socket the server has yet to close must not hold up the storm.
+  process.stdout.write(`${JSON.stringify({ end: true })}\n`, () => process.exit(0));
+}
+
+main();
