@@ -29,11 +29,12 @@ Limiter::Actions Limiter::connected(Waiter waiter) {
     // rejection that succeed after it win their slots back.
     limit_ = std::min(max_limit_, std::max(limit_, holding_));
     if (probing_ == waiter) {
-        // The server took one more than we had: additive increase, and the
-        // next probe starts again from the shortest delay.
+        // The server took one more than we had: the next probe starts again
+        // from the shortest delay.
         probing_.reset();
         limit_ = std::min(max_limit_, std::max(limit_, in_use()));
         probes_ = Schedule(backoff_, seeds_.next());
+        slow_start_ = true;  // the server has room again: grow per success, not per probe
     } else if (slow_start_) {
         limit_ = std::min(max_limit_, limit_ + 1);  // one more per success: doubles per round
     }

@@ -49,11 +49,12 @@ class Limiter {
     // rejection that succeed after it win their slots back.
     this.limit = Math.min(this.maxLimit, Math.max(this.limit, this.holding));
     if (this.probing === waiter) {
-      // The server took one more than we had: additive increase, and the next
-      // probe starts again from the shortest delay.
+      // The server took one more than we had: the next probe starts again from
+      // the shortest delay.
       this.probing = undefined;
       this.limit = Math.min(this.maxLimit, Math.max(this.limit, this.inUse));
       this.probes = new Schedule(this.policy, this.seeds.next());
+      this.slowStart = true; // the server has room again: grow per success, not per probe
     } else if (this.slowStart) {
       this.limit = Math.min(this.maxLimit, this.limit + 1); // one more per success: doubles per round
     }

@@ -87,11 +87,12 @@ impl Limiter {
         // rejection that succeed after it win their slots back.
         self.limit = self.max_limit.min(self.limit.max(self.holding));
         if self.probing == Some(waiter) {
-            // The server took one more than we had: additive increase, and the
-            // next probe starts again from the shortest delay.
+            // The server took one more than we had: the next probe starts again
+            // from the shortest delay.
             self.probing = None;
             self.limit = self.max_limit.min(self.limit.max(self.in_use()));
             self.probes = Schedule::new(&self.backoff, self.seeds.next_u64());
+            self.slow_start = true; // the server has room again: grow per success, not per probe
         } else if self.slow_start {
             self.limit = self.max_limit.min(self.limit + 1); // one more per success: doubles per round
         }

@@ -375,6 +375,7 @@ class Limiter:
             self.probing = None
             self.limit = min(self.max_limit, max(self.limit, self.in_use))
             self.probes, self.retries = Call(self.policy, self.seeds.next_u64()), 0
+            self.slow_start = True
         elif self.slow_start:
             self.limit = min(self.max_limit, self.limit + 1)
         return self.settle([])
@@ -1918,6 +1919,20 @@ LIMITER_CASES = [
             ("probe", None),
             ("connected", 2),
             ("released", None),
+        ],
+    ),
+    (
+        "a_successful_probe_resumes_slow_start",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1"),
+        "1",
+        [
+            *acquire_all(1, 2, 3, 4, 5),
+            ("connected", 1),
+            ("rejected", 2),
+            ("probe", None),
+            ("connected", 2),
+            ("released", None),
+            ("connected", 3),
         ],
     ),
     (
