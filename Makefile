@@ -51,12 +51,19 @@ apt:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# Every extra, and the dev group (pip 25.1+, hence the pip upgrade first).
+EXTRAS := mariadb,mysql-connector,pymysql,aiomysql,sqlalchemy,storm
+# --no-build-isolation keeps the editable C++ build incremental; it also builds
+# the mariadb sdist (no Linux wheel) in this venv, which needs setuptools with
+# bdist_wheel built in (70.1+; Python 3.11's venv brings 65).
+BUILD_REQUIRES := "scikit-build-core>=0.10" "pybind11>=2.12" "setuptools>=70.1"
+
 # Rebuilt when the C++ engine or the package metadata changes.
 $(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES) | apt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12"
-	$(PY) -m pip install -q --no-build-isolation -e ".[test]"
+	$(PY) -m pip install -q $(BUILD_REQUIRES)
+	$(PY) -m pip install -q --no-build-isolation -e ".[$(EXTRAS)]" --group dev
 	touch $@
 
 test: setup
@@ -83,8 +90,10 @@ test-sanitize: setup
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(WITH_SERVER) ctest --test-dir $(BUILD)/native-asan --output-on-failure
 
+# test:pack installs the packed tarball into a fresh project (CJS, ESM, TS).
 test-node: setup
 	npm --prefix node-shim test
+	npm --prefix node-shim run test:pack
 	$(WITH_SERVER) npm --prefix node-shim run test:integration
 
 # The shim, its tests and the storm's rust worker; built before the runner
