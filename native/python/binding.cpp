@@ -161,7 +161,12 @@ PYBIND11_MODULE(_native, m) {
                                [](const CodeInfo& c) { return std::string(to_string(c.error_class)); })
         .def_readonly("meaning", &CodeInfo::meaning)
         .def_readonly("advice", &CodeInfo::advice);
-    m.def("code_info", &lookup_code, py::arg("code"), py::return_value_policy::reference);
+    m.def(
+        "code_info", [](int code) { return lookup_code(code); }, py::arg("code"),
+        py::return_value_policy::reference);
+    m.def(
+        "code_info", [](std::string_view name) { return lookup_code(name); }, py::arg("name"),
+        py::return_value_policy::reference);
     m.def(
         "classify",
         [](std::optional<int> code, const Policy* policy) {

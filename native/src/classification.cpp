@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace connguard {
 namespace {
@@ -87,6 +88,15 @@ const CodeInfo* lookup_code(int code) {
     const auto found = std::lower_bound(kCodes.begin(), kCodes.end(), code,
                                         [](const CodeInfo& info, int c) { return info.code < c; });
     return found != kCodes.end() && found->code == code ? &*found : nullptr;
+}
+
+const CodeInfo* lookup_code(std::string_view name) {
+    const auto same = [name](const CodeInfo& info) {
+        return std::equal(info.name.begin(), info.name.end(), name.begin(), name.end(),
+                          [](char a, char b) { return a == std::toupper(static_cast<unsigned char>(b)); });
+    };
+    const auto found = std::find_if(kCodes.begin(), kCodes.end(), same);
+    return found != kCodes.end() ? &*found : nullptr;
 }
 
 ErrorClass classify(std::optional<int> code) {

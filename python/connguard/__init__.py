@@ -4,6 +4,8 @@ The rules (policy validation, error classes, backoff schedule, decision) live in
 the C++ engine, ``connguard._native``; this package is its Python face.
 """
 
+from importlib.metadata import version as _version
+
 from connguard._native import Decision, Policy, PolicySet, Verdict
 from connguard.classification import ErrorClass, classify, error_code, is_network_error
 from connguard.dsn import mask_dsn
@@ -11,6 +13,8 @@ from connguard.errors import PolicyError, PoolTimeout
 from connguard.policy import load_policy, resolve_policy
 from connguard.report import GiveUp, give_up_info
 from connguard.retry import retry_call, retry_call_async
+
+__version__ = _version("connguard")
 
 __all__ = [
     "Decision",
@@ -21,6 +25,7 @@ __all__ = [
     "PolicySet",
     "PoolTimeout",
     "Verdict",
+    "__version__",
     "classify",
     "error_code",
     "give_up_info",

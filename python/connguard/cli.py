@@ -1,16 +1,22 @@
-"""The ``connguard`` command: check a policy, explain an error code, show a schedule."""
+"""The ``connguard`` command: check a policy, explain an error code, show a schedule.
+
+``storm`` imports its drivers and tools when it runs, so the rest of the
+command works with no driver installed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from connguard import _native
+from connguard import __version__, _native
 from connguard.errors import PolicyError
+from connguard.storm.scenario import ADAPTERS, STRATEGIES
 
 __all__ = ["main"]
 
@@ -43,6 +49,13 @@ def _policy_lines(policy: _native.Policy, table: str) -> list[str]:
 def _check(args: argparse.Namespace) -> int:
     policies = _native.PolicySet.load(args.file)
     names = [args.service] if args.service else policies.service_names
+    if args.json:
+        services = {name: policies.service(name).to_dict() for name in names}
+        shown: dict[str, Any] = {"file": args.file, "valid": True}
+        if not args.service:
+            shown["default"] = policies.defaults.to_dict()
+        print(json.dumps({**shown, "services": services}, indent=2))
+        return 0
     print(f"{args.file}: valid ({len(policies.service_names)} services)")
     if not args.service:
         print("\n" + "\n".join(_policy_lines(policies.defaults, "default")))
@@ -51,14 +64,46 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+# An error number is two bytes in the protocol's error packet.
+_MAX_CODE = 65535
+
+
+def _code(text: str) -> int | str:
+    """An error number, or a symbolic name such as ``ER_CON_COUNT_ERROR``."""
+    if not text.lstrip("+-").isdigit():
+        if not text.replace("_", "").isalnum():
+            raise ValueError(
+                f"{text!r} is neither an error number nor a name such as ER_CON_COUNT_ERROR"
+            )
+        return text
+    code = int(text)
+    if not 1 <= code <= _MAX_CODE:
+        raise ValueError(
+            f"{text} is out of range: MySQL/MariaDB error numbers are 1 to {_MAX_CODE}"
+        )
+    return code
+
+
 def _explain(args: argparse.Namespace) -> int:
-    info = _native.code_info(args.code)
+    try:
+        code = _code(args.code)
+    except ValueError as exc:
+        print(f"connguard explain: {exc}", file=sys.stderr)
+        return 2
+    info = _native.code_info(code)
+    if info is None and isinstance(code, str):
+        print(
+            f"connguard explain: {code}: no error of that name in connguard's table "
+            "(connguard explain takes a number for the others)",
+            file=sys.stderr,
+        )
+        return 1
     if info is None:
         print(
-            f"{args.code}: not in connguard's table, so {_native.classify(args.code)}: "
+            f"{code}: not in connguard's table, so {_native.classify(int(code))}: "
             "never retried (list it in retry_on to retry it)."
         )
-        return 0
+        return 1
     retried = "never retried" if info.error_class == "fatal" else "retried"
     print(f"{info.code} {info.name}: {info.error_class} ({retried})")
     print(f"  what it means: {info.meaning}")
@@ -121,13 +166,23 @@ def _storm(args: argparse.Namespace) -> int:
     # Imported here: the storm needs rich, matplotlib and the drivers; the rest of the CLI does not.
     from pathlib import Path
 
-    from rich.console import Console
+    from connguard.storm.workers import missing_workers
 
-    from connguard.dsn import parse_dsn
-    from connguard.storm import Scenario, run_storm
-    from connguard.storm.run import Server, pairs
-    from connguard.storm.table import progress, table
-    from connguard.testing import MariaDBServer
+    missing = missing_workers(args.adapter)
+    if missing:
+        print(f"connguard storm: {missing}", file=sys.stderr)
+        return 2
+    try:
+        from rich.console import Console
+
+        from connguard.dsn import parse_dsn
+        from connguard.storm.run import Server, pairs, run_storm
+        from connguard.storm.scenario import Scenario
+        from connguard.storm.table import progress, table
+        from connguard.testing import MariaDBServer
+    except ImportError as exc:
+        print(f"connguard storm needs {exc.name}: pip install 'connguard[storm]'", file=sys.stderr)
+        return 2
 
     scenario = Scenario(
         clients=args.clients,
@@ -178,18 +233,20 @@ def _seed(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="connguard", description=__doc__)
+    parser = argparse.ArgumentParser(prog="connguard", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"connguard {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="validate a policy file, print each effective policy")
     check.add_argument("file")
     check.add_argument("--service", help="only this service")
+    check.add_argument("--json", action="store_true", help="print JSON (durations in seconds)")
     check.set_defaults(run=_check)
 
     explain = commands.add_parser(
         "explain", help="what a MySQL/MariaDB error code means to connguard"
     )
-    explain.add_argument("code", type=int)
+    explain.add_argument("code", help="an error number (1040) or name (ER_CON_COUNT_ERROR)")
     explain.set_defaults(run=_explain)
 
     schedule = commands.add_parser("schedule", help="the delays a policy would sleep")
@@ -198,9 +255,6 @@ def _parser() -> argparse.ArgumentParser:
     schedule.add_argument("--seed", type=_seed, help="random seed (default: a random one, printed)")
     schedule.add_argument("--json", action="store_true", help="print JSON")
     schedule.set_defaults(run=_schedule)
-
-    from connguard.storm.run import ADAPTERS
-    from connguard.storm.strategies import STRATEGIES
 
     storm = commands.add_parser(
         "storm", help="many clients at once against a small server: how each strategy copes"
@@ -233,10 +287,17 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below
+        return code
     except PolicyError as exc:
         print(f"connguard: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader left (`connguard check ... | head`): no traceback, and none at
+        # exit either, when Python flushes stdout again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

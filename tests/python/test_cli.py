@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import connguard
 from conftest import vector_cases
 from connguard import _native
 from connguard.cli import main
@@ -48,8 +49,69 @@ def test_explain_known_unknown_and_blocked_host(capsys: pytest.CaptureFixture[st
     assert main(["explain", "1129"]) == 0
     out = capsys.readouterr().out
     assert "fatal (never retried)" in out and "FLUSH HOSTS" in out
-    assert main(["explain", "1064"]) == 0
-    assert "fatal" in capsys.readouterr().out
+    # Unknown to connguard: said so, and a non-zero exit a script can test.
+    assert main(["explain", "1064"]) == 1
+    assert "not in connguard's table, so fatal" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["ER_CON_COUNT_ERROR", "er_con_count_error"])
+def test_explain_by_name(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", name]) == 0
+    assert capsys.readouterr().out.startswith("1040 ER_CON_COUNT_ERROR: capacity")
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "65536", "2147483648", "99999999999999999999"])
+def test_explain_refuses_numbers_out_of_range(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", "--", text]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"connguard explain: {text} is out of range: MySQL/MariaDB error numbers are 1 to 65535\n"
+    )
+
+
+@pytest.mark.parametrize("text", ["ER_NO_SUCH_THING", "1040; DROP", ""])
+def test_explain_refuses_unknown_names(text: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", text]) in (1, 2)
+    err = capsys.readouterr().err
+    assert err.startswith("connguard explain: ") and err.count("\n") == 1
+
+
+def test_check_json_is_every_effective_policy(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EXAMPLE), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    policies = _native.PolicySet.load(EXAMPLE)
+    assert shown["valid"] is True
+    assert shown["default"] == policies.defaults.to_dict()
+    assert shown["services"] == {
+        name: policies.service(name).to_dict() for name in policies.service_names
+    }
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"connguard {connguard.__version__}\n"
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`connguard check FILE | head -1`: no BrokenPipeError traceback."""
+    # Output well past a pipe's buffer, so the write fails whenever the reader leaves.
+    path = tmp_path / "many.toml"
+    path.write_text("".join(f"[service.s{i}]\nmax_attempts = 3\n" for i in range(2000)))
+    script = Path(sys.executable).parent / "connguard"
+    with subprocess.Popen(
+        [str(script), "check", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline().endswith(b"valid (2000 services)\n")
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=30) == 1
+    assert err == ""
 
 
 def test_schedule_without_jitter_is_the_capped_exponential(

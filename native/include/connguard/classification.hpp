@@ -26,6 +26,9 @@ struct CodeInfo {
 // (those are fatal).
 const CodeInfo* lookup_code(int code);
 
+// The same by symbolic name ("ER_CON_COUNT_ERROR"; any case), or nullptr.
+const CodeInfo* lookup_code(std::string_view name);
+
 // Built-in class; nullopt is a network error (no server code): transient.
 ErrorClass classify(std::optional<int> code);
 

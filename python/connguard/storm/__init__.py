@@ -4,11 +4,9 @@ A storm is ``clients`` clients that all want a connection at once to a server
 whose ``max_connections`` is far below that; each connects, runs
 ``SELECT SLEEP(hold)`` and closes. Clients run in worker processes
 (:mod:`connguard.storm.worker`, one protocol for every language's worker);
-the storm starts them together and measures what the server saw.
+the storm starts them together (:mod:`connguard.storm.run`) and measures what
+the server saw (:mod:`connguard.storm.measure`).
+
+Tooling, not the library: nothing here is imported by the adapters, and the
+submodules import their drivers and tools (the ``storm`` extra) themselves.
 """
-
-from connguard.storm.measure import Outcome
-from connguard.storm.run import ADAPTERS, STRATEGIES, run_storm
-from connguard.storm.scenario import Scenario
-
-__all__ = ["ADAPTERS", "STRATEGIES", "Outcome", "Scenario", "run_storm"]

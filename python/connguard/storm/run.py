@@ -5,42 +5,17 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from time import monotonic
 from typing import IO, Any
 
 from connguard.storm.measure import Outcome, ServerWatch, summarize
 from connguard.storm.scenario import Scenario
-from connguard.storm.strategies import STRATEGIES
+from connguard.storm.workers import worker_command
 
-__all__ = ["ADAPTERS", "STRATEGIES", "Server", "pairs", "run_storm"]
-
-
-_ROOT = Path(__file__).resolve().parents[3]
-
-
-def _built(binary: Path, make: str) -> list[str]:
-    """A worker binary that make builds; unbuilt, a stand-in that says so and fails."""
-    if binary.is_file():
-        return [str(binary)]
-    message = f"connguard storm: {binary} is missing: run {make}"
-    return [sys.executable, "-c", f"raise SystemExit({message!r})"]
-
-
-# adapter -> the worker's command line (every worker speaks connguard.storm.worker's protocol)
-ADAPTERS: dict[str, list[str]] = {
-    "python-async": [sys.executable, "-m", "connguard.storm.worker"],
-    "python-sync": [sys.executable, "-m", "connguard.storm.worker"],
-    "cpp": _built(_ROOT / "build" / "native" / "connguard_storm_worker", "make build-native"),
-    "node": ["node", str(_ROOT / "node-shim" / "storm" / "worker.js")],
-    "rust": _built(
-        _ROOT / "rust-shim" / "target" / "debug" / "connguard-storm-worker", "make build-rust"
-    ),
-}
+__all__ = ["Server", "pairs", "run_storm"]
 
 
 def pairs(adapters: Sequence[str], strategies: Sequence[str]) -> list[tuple[str, str]]:
@@ -105,7 +80,7 @@ def run_once(
         refused_before = watch.status("Aborted_connects")
     workers = [
         _Worker(
-            ADAPTERS[adapter],
+            worker_command(adapter),
             {
                 "adapter": adapter,
                 "strategy": strategy,

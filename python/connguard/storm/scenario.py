@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The workers a storm can run: each connects its clients through one adapter.
+ADAPTERS = ("python-async", "python-sync", "cpp", "node", "rust")
+# How a client connects: the plain driver, tenacity (the best peer), connguard.
+STRATEGIES = ("none", "tenacity", "connguard")
+
 
 @dataclass(frozen=True)
 class Scenario:

@@ -17,8 +17,7 @@ import tenacity
 import connguard.aiomysql
 import connguard.mariadb
 from connguard import Policy, error_code
-
-STRATEGIES = ("none", "tenacity", "connguard")
+from connguard.storm.scenario import STRATEGIES
 
 
 def _tenacity_kwargs(deadline: float) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from connguard.cli import main
-from connguard.storm import ADAPTERS, STRATEGIES, Scenario, run_storm
-from connguard.storm.run import Server
+from connguard.storm.run import Server, run_storm
+from connguard.storm.scenario import ADAPTERS, STRATEGIES, Scenario
 from connguard.testing import MariaDBServer
 
 pytestmark = pytest.mark.integration

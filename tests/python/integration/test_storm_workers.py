@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from connguard.storm.run import ADAPTERS
+from connguard.storm.workers import worker_command
 
 BUILT = ["cpp", "node", "rust"]
 JOB = {
@@ -22,7 +22,7 @@ JOB = {
 
 def _run(adapter: str, stdin: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ADAPTERS[adapter], input=stdin, capture_output=True, text=True, timeout=60
+        worker_command(adapter), input=stdin, capture_output=True, text=True, timeout=60
     )
 
 
