@@ -70,3 +70,20 @@ def test_cancelling_a_task_sleeping_between_retries_ends_it_within_50ms(
             assert pool.size == 0  # the cancelled acquire left no connection behind
 
     asyncio.run(run())
+
+
+def test_bytes_parameters_work_with_the_declared_pymysql(mariadb_server: MariaDBServer) -> None:
+    """The aiomysql extra caps PyMySQL below 1.2: with 1.2, aiomysql 0.3.2 fails any bytes
+    parameter (TypeError in escape_bytes_prefixed). The installed pair must round-trip one."""
+    kwargs = driver_kwargs(mariadb_server, "aiomysql")
+
+    async def run() -> tuple[object, ...]:
+        async with (
+            connguard.aiomysql.connect(**kwargs) as conn,
+            conn.cursor() as cursor,
+        ):
+            await cursor.execute("SELECT %s", (b"\x00bytes\xff",))
+            row: tuple[object, ...] = await cursor.fetchone()
+            return row
+
+    assert asyncio.run(run()) == (b"\x00bytes\xff",)
