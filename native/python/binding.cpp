@@ -3,7 +3,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
-#include <toml++/toml.h>
 
 #include <connguard/classification.hpp>
 #include <connguard/decision.hpp>
@@ -16,6 +15,8 @@
 #include <connguard/splitmix64.hpp>
 #include <optional>
 #include <string>
+
+#include "policy_set_table.hpp"
 
 namespace py = pybind11;
 using namespace connguard;
@@ -115,7 +116,7 @@ PYBIND11_MODULE(_native, m) {
             [](const py::dict& keys) {
                 toml::table file;
                 file.insert("default", to_table(keys, "default"));
-                return PolicySet::from_table(file, "<dict>").defaults();
+                return detail::policy_set_from_table(file, "<dict>").defaults();
             },
             py::arg("keys"))
         .def_readonly("service", &Policy::service)

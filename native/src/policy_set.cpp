@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "connguard/duration.hpp"
+#include "policy_set_table.hpp"
 
 namespace connguard {
 namespace {
@@ -125,11 +126,59 @@ struct TablePolicy {
     }
 };
 
-// Validates tables of one source and builds the effective policies.
-class Validator {
-public:
-    explicit Validator(std::string source) : source_(std::move(source)) {}
+}  // namespace
 
+namespace detail {
+
+// Validates tables of one source and builds the effective policies: the only
+// maker of PolicySets (a friend of the class).
+class PolicyValidator {
+public:
+    explicit PolicyValidator(std::string source) : source_(std::move(source)) {}
+
+    PolicySet validate(const toml::table& table) const {
+        // Every table's own keys first, in file order, whatever service is wanted.
+        TablePolicy default_own{"default", {}, {}, {}, {}, {}};
+        std::vector<std::pair<std::string, TablePolicy>> service_owns;
+        for (const Entry& entry : entries_in_file_order(table)) {
+            const bool known = entry.key == "default" || entry.key == "service";
+            if (!known) {
+                const bool is_table = entry.node->is_table();
+                fail(is_table ? Kind::UnknownTable : Kind::UnknownKey, entry.line, "", entry.key,
+                     is_table ? "unknown table" : "unknown top-level key", kTopLevel);
+            }
+            if (!entry.node->is_table()) {
+                fail(Kind::WrongType, entry.line, "", entry.key,
+                     "expected a table, got " + type_name(*entry.node), "a table");
+            }
+            if (entry.key == "default") {
+                default_own = check_table(*entry.node->as_table(), "default");
+                continue;
+            }
+            for (const Entry& service : entries_in_file_order(*entry.node->as_table())) {
+                const std::string name(service.key);
+                // Not a [service.NAME] table: reported at the top level as key "service.NAME".
+                if (!service.node->is_table()) {
+                    fail(Kind::WrongType, service.line, "", "service." + name,
+                         "expected a [service." + name + "] table, got " + type_name(*service.node),
+                         "a table");
+                }
+                service_owns.emplace_back(name, check_table(*service.node->as_table(), "service." + name));
+            }
+        }
+
+        // Then inheritance: built-ins < [default] < [service.NAME], each checked.
+        Policy defaults = effective(default_own, Policy{});
+        std::vector<Policy> services;
+        for (const auto& [name, own] : service_owns) {
+            Policy policy = effective(own, defaults);
+            policy.service = name;
+            services.push_back(std::move(policy));
+        }
+        return PolicySet(source_, std::move(defaults), std::move(services));
+    }
+
+private:
     [[noreturn]] void fail(Kind kind, int line, std::string table, std::string_view key, std::string problem,
                            std::string_view allowed) const {
         throw PolicyError(kind, source_, line, std::move(table), std::string(key), std::move(problem),
@@ -201,7 +250,6 @@ public:
              "an integer <= max_limit (" + max_limit + ")");
     }
 
-private:
     void check_delays(const TablePolicy& own, const Policy& policy) const {
         if (policy.max_delay >= policy.initial_delay) return;
         const std::string max_delay = format_duration(policy.max_delay);
@@ -340,6 +388,14 @@ private:
     std::string source_;
 };
 
+PolicySet policy_set_from_table(const toml::table& table, std::string source_name) {
+    return PolicyValidator(std::move(source_name)).validate(table);
+}
+
+}  // namespace detail
+
+namespace {
+
 // Reads a whole file; errno-based messages need C stdio rather than iostreams.
 std::string read_file(const std::filesystem::path& path) {
     const auto fail = [&](int error) {
@@ -370,56 +426,11 @@ PolicySet PolicySet::parse(std::string_view toml_text, std::string file_name) {
         throw PolicyError(Kind::Syntax, std::move(file_name), line_of(error.source()), "", "",
                           std::string(error.description()), "a valid TOML v1.0 document");
     }
-    return from_table(table, std::move(file_name));
+    return detail::policy_set_from_table(table, std::move(file_name));
 }
 
 PolicySet PolicySet::load(const std::filesystem::path& path) {
     return parse(read_file(path), path.string());
-}
-
-PolicySet PolicySet::from_table(const toml::table& table, std::string source_name) {
-    const Validator validator(source_name);
-
-    // Every table's own keys first, in file order, whatever service is wanted.
-    TablePolicy default_own{"default", {}, {}, {}, {}, {}};
-    std::vector<std::pair<std::string, TablePolicy>> service_owns;
-    for (const Entry& entry : entries_in_file_order(table)) {
-        const bool known = entry.key == "default" || entry.key == "service";
-        if (!known) {
-            const bool is_table = entry.node->is_table();
-            validator.fail(is_table ? Kind::UnknownTable : Kind::UnknownKey, entry.line, "", entry.key,
-                           is_table ? "unknown table" : "unknown top-level key", kTopLevel);
-        }
-        if (!entry.node->is_table()) {
-            validator.fail(Kind::WrongType, entry.line, "", entry.key,
-                           "expected a table, got " + type_name(*entry.node), "a table");
-        }
-        if (entry.key == "default") {
-            default_own = validator.check_table(*entry.node->as_table(), "default");
-            continue;
-        }
-        for (const Entry& service : entries_in_file_order(*entry.node->as_table())) {
-            const std::string name(service.key);
-            // Not a [service.NAME] table: reported at the top level as key "service.NAME".
-            if (!service.node->is_table()) {
-                validator.fail(Kind::WrongType, service.line, "", "service." + name,
-                               "expected a [service." + name + "] table, got " + type_name(*service.node),
-                               "a table");
-            }
-            service_owns.emplace_back(name,
-                                      validator.check_table(*service.node->as_table(), "service." + name));
-        }
-    }
-
-    // Then inheritance: built-ins < [default] < [service.NAME], each checked.
-    Policy defaults = validator.effective(default_own, Policy{});
-    std::vector<Policy> services;
-    for (const auto& [name, own] : service_owns) {
-        Policy policy = validator.effective(own, defaults);
-        policy.service = name;
-        services.push_back(std::move(policy));
-    }
-    return PolicySet(std::move(source_name), std::move(defaults), std::move(services));
 }
 
 const Policy& PolicySet::service(std::string_view name) const {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "connguard/policy_set.hpp"
+#include "policy_set_table.hpp"
 
 namespace connguard {
 namespace {
@@ -328,7 +329,7 @@ TEST(FromTable, ValidatesTablesBuiltInCode) {
         {"default", toml::table{{"max_attempts", 4}, {"deadline", "1m"}}},
         {"service", toml::table{{"api", toml::table{{"jitter", "none"}}}}},
     };
-    const PolicySet set = PolicySet::from_table(good, "<dict>");
+    const PolicySet set = detail::policy_set_from_table(good, "<dict>");
     EXPECT_EQ(set.source(), "<dict>");
     EXPECT_EQ(set.service("api").max_attempts, 4);
     EXPECT_EQ(set.service("api").deadline, 60.0);
@@ -336,7 +337,7 @@ TEST(FromTable, ValidatesTablesBuiltInCode) {
 
     const toml::table bad{{"default", toml::table{{"max_attempts", 0}}}};
     try {
-        PolicySet::from_table(bad, "<dict>");
+        detail::policy_set_from_table(bad, "<dict>");
         FAIL() << "no error";
     } catch (const PolicyError& error) {
         EXPECT_EQ(error.line(), 0);

@@ -2,8 +2,6 @@
 // policy, all effective (inheritance applied) and checked at load time.
 #pragma once
 
-#include <toml++/toml.h>
-
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -13,17 +11,17 @@
 #include "connguard/policy_error.hpp"
 
 namespace connguard {
+namespace detail {
+class PolicyValidator;
+}
 
 class PolicySet {
 public:
-    // All three throw PolicyError; nothing is returned unless every table of
-    // the file is valid.
+    // Both throw PolicyError; nothing is returned unless every table of the
+    // file is valid.
     static PolicySet parse(std::string_view toml_text, std::string file_name = "<string>");
     // Io if the file cannot be read; messages name the path as given.
     static PolicySet load(const std::filesystem::path& path);
-    // Validates an already-parsed table (e.g. a Python dict converted to TOML,
-    // source_name "<dict>"); lines are 0 where the nodes carry no source.
-    static PolicySet from_table(const toml::table& table, std::string source_name);
 
     const Policy& defaults() const noexcept { return defaults_; }
     // Throws PolicyError (UnknownService) listing the services the file defines.
@@ -33,6 +31,9 @@ public:
     const std::string& source() const noexcept { return source_; }
 
 private:
+    // Made only by validation, of a file or of a toml::table (src/policy_set_table.hpp:
+    // toml++ stays out of the installed headers).
+    friend class detail::PolicyValidator;
     PolicySet(std::string source, Policy defaults, std::vector<Policy> services);
 
     std::string source_;
