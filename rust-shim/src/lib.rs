@@ -37,6 +37,7 @@ mod report;
 mod retry;
 pub mod schedule;
 pub mod splitmix64;
+mod toml_v1_0;
 
 pub use classification::{classify, ErrorClass, Failure};
 pub use connection::{connect, Connection};
@@ -46,3 +47,9 @@ pub use limiter::Limiter;
 pub use policy::{Jitter, LimiterPolicy, Policy};
 pub use policy_error::{PolicyError, PolicyErrorKind};
 pub use pool::{acquire, connect_pool};
+
+// The Rust code of docs/rust.md, compiled by `cargo test --doc` so the guide
+// stays true; only then, as the file lies outside the crate's package.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/rust.md")]
+pub struct GuideDoctests;

@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use crate::duration::{format_duration, parse_duration};
 use crate::policy_error::{PolicyError, PolicyErrorKind as Kind};
+use crate::toml_v1_0::first_toml_1_1;
 
 /// The file `Policy::from_env` reads.
 pub const POLICY_ENV: &str = "CONNGUARD_POLICY";
@@ -367,19 +368,32 @@ impl<'a> Validator<'a> {
         entries.into_iter().map(|(_, entry)| entry).collect()
     }
 
+    fn syntax<T>(&self, at: Option<usize>, problem: String) -> Result<T, PolicyError> {
+        let line = at.map_or(0, |start| self.line(start..start));
+        self.fail(
+            Kind::Syntax,
+            line,
+            "",
+            "",
+            problem,
+            "a valid TOML v1.0 document",
+        )
+    }
+
     fn policy_set(&self) -> Result<PolicySet, PolicyError> {
-        let document = match DeTable::parse(self.text) {
-            Ok(document) => document,
-            Err(error) => {
-                let line = error.span().map_or(0, |span| self.line(span));
-                return self.fail(
-                    Kind::Syntax,
-                    line,
-                    "",
-                    "",
-                    error.message().trim().to_string(),
-                    "a valid TOML v1.0 document",
-                );
+        // toml may parse TOML 1.1: what 1.1 added is a syntax error as well.
+        // The first in the file is reported, where a 1.0 parser stops; on a
+        // tie, a 1.0 toml stopped at that 1.1 syntax, so it is named.
+        let toml_1_1 = |at, what| self.syntax(Some(at), format!("{what} is TOML 1.1, not 1.0"));
+        let document = match (DeTable::parse(self.text), first_toml_1_1(self.text)) {
+            (Ok(document), None) => document,
+            (Ok(_), Some((at, what))) => return toml_1_1(at, what),
+            (Err(error), Some((at, what))) if error.span().is_none_or(|span| at <= span.start) => {
+                return toml_1_1(at, what)
+            }
+            (Err(error), _) => {
+                let at = error.span().map(|span| span.start);
+                return self.syntax(at, error.message().trim().to_string());
             }
         };
 
@@ -844,9 +858,22 @@ mod tests {
 
     #[test]
     fn toml_1_1_syntax_is_rejected_as_in_the_other_languages() {
-        // The spec says TOML v1.0: a multi-line inline table is 1.1 only (Cargo.lock pins the 1.0 parser).
-        let error = error("[service]\napi = {\n  max_attempts = 3,\n}\n");
-        assert_eq!(error.kind(), Kind::Syntax);
+        // The spec says TOML v1.0: a multi-line inline table is 1.1 only.
+        assert_eq!(
+            error("[service]\napi = {\n  max_attempts = 3,\n}\n").to_string(),
+            "p.toml:2: a newline inside an inline table is TOML 1.1, not 1.0 (allowed: a valid TOML v1.0 document)"
+        );
+    }
+
+    #[test]
+    fn the_first_syntax_error_is_reported_whichever_toml_it_breaks() {
+        // 1.1 syntax on line 2 before a duplicate key (no TOML at all), then after one.
+        let text = "[default]\njitter = \"\\e\"\nmax_attempts = 3\nmax_attempts = 4\n";
+        assert_eq!(error(text).line(), 2);
+        let text = "[default]\nmax_attempts = 3\nmax_attempts = 4\njitter = \"\\e\"\n";
+        let error = error(text);
+        assert_eq!((error.kind(), error.line()), (Kind::Syntax, 3));
+        assert!(!error.problem().contains("TOML 1.1"), "{error}");
     }
 
     #[test]
