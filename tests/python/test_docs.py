@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from docblocks import ROOT, Block, all_blocks
 
 from connguard import PolicySet
+from docblocks import ROOT, Block, all_blocks
 
 BLOCKS = all_blocks()
 # Shown, never run: program output, a diff between two versions, a grammar.
