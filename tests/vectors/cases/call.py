@@ -105,7 +105,7 @@ def drive(policy, seed, gated, script):
             return steps, "abandoned"
         if last == "wait":
             if turn[0] == "expire":
-                t = actions[-1]["until"]
+                t = max(t, actions[-1]["until"])
                 actions = feed("expired")
             else:
                 assert turn[0] == "grant", turn
@@ -124,13 +124,14 @@ def drive(policy, seed, gated, script):
                 actions = feed("failed", turn[1], True)
         else:
             assert last == "sleep", last
-            assert turn == ("wake",), turn
-            t += actions[-1]["delay"]
+            assert turn[0] == "wake", turn
+            t += actions[-1]["delay"] + turn[1]
             actions = feed("woke")
 
 
-def wake():
-    return ("wake",)
+def wake(late=0.0):
+    """The sleep ends, ``late`` seconds after it was due (a busy machine oversleeps)."""
+    return ("wake", late)
 
 
 def case(name, policy, script, ends, gated=False, seed="1234567", service=None):
@@ -307,6 +308,9 @@ CALL_CASES = [
         "give_up:deadline",
         gated=True,
     ),
+    case("woken_after_the_deadline", SHORT, [fail(2013, 0.9), wake(late=0.2)], "give_up:deadline"),
+    case("woken_after_the_deadline_gated", SHORT, [grant(), fail(2013, 0.9), wake(late=0.2)],
+         "give_up:deadline", gated=True),
     # --- the attempt cap: min(connect_timeout, time left) ----------------
     case("attempt_cap_is_connect_timeout", SHORT, [timeout(), wake(), ok()], "done"),
     case(

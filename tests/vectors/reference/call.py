@@ -24,7 +24,7 @@ class Call:
 
     def _attempt(self, t):
         left = self.policy["deadline"] - t
-        if left <= 0:  # granted just as the deadline passed: nothing left to try with
+        if left <= 0:  # granted with no time left to try in
             return self._expired(t)
         self.phase = ATTEMPTING
         return [{"do": "attempt", "timeout": min(self.policy["connect_timeout"], left)}]
@@ -49,8 +49,7 @@ class Call:
         ]
 
     def _expired(self, t):
-        actions = [{"do": "left"}]
-        return actions + self._give_up("deadline", self.decision.attempts, t)
+        return [{"do": "left"}, *self._give_up("deadline", self.decision.attempts, t)]
 
     def start(self):
         self._expect("start", IDLE)
@@ -103,6 +102,8 @@ class Call:
 
     def woke(self, t):
         self._expect("woke", SLEEPING)
+        if t >= self.policy["deadline"]:  # overslept: out of the gate, nothing to leave
+            return self._give_up("deadline", self.decision.attempts, t)
         if self.gated:
             return [{"do": "join"}, *self._queue()]
         return self._attempt(t)
