@@ -101,7 +101,8 @@ const fn info(
 use ErrorClass::{Capacity as C, Fatal as F, Transient as T};
 
 /// Every code spec 2 names, sorted; codes absent here are fatal by rule.
-/// Wording shared with the C++ engine (native/src/classification.cpp).
+/// Written by hand from tests/vectors/reference/codes.py and held to
+/// error_codes.json, entry for entry, by tests/vectors.rs.
 #[rustfmt::skip]
 const CODES: [CodeInfo; 24] = [
     info(1040, "ER_CON_COUNT_ERROR", C, "Too many connections: the server reached max_connections.",
@@ -154,6 +155,11 @@ const CODES: [CodeInfo; 24] = [
          "ProxySQL found no usable backend within its connect timeout (Max connect timeout reached).",
          "Check backend health and ProxySQL's hostgroup limits and connect timeouts."),
 ];
+
+/// Every code spec 2 names, sorted by code (tests/vectors/error_codes.json).
+pub fn codes() -> &'static [CodeInfo] {
+    &CODES
+}
 
 /// Every code named in spec 2, or `None` for codes connguard has no notes on
 /// (those are fatal).

@@ -102,6 +102,11 @@ impl Decision {
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
+
+    /// The policy it decides by.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,5 @@
 //! Showing a connection target without its password.
 
-use sqlx::mysql::MySqlConnectOptions;
-
 /// `text` with every password in a URL (`scheme://user:password@host`) or a
 /// `password=` pair shown as `***`, as `connguard.dsn.mask_dsn` does in Python.
 ///
@@ -10,17 +8,6 @@ use sqlx::mysql::MySqlConnectOptions;
 /// to err on). The server's own `(using password: YES)` is left alone.
 pub fn mask_dsn(text: &str) -> String {
     mask_key_values(&mask_urls(text))
-}
-
-/// The masked DSN naming what `options` connect to: `mariadb://user:***@host:port/db`.
-pub fn target(options: &MySqlConnectOptions) -> String {
-    format!(
-        "mariadb://{}:***@{}:{}/{}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or_default()
-    )
 }
 
 fn is_scheme_char(c: char) -> bool {
@@ -163,16 +150,5 @@ mod tests {
             mask_dsn("mypassword=x passwords=y"),
             "mypassword=x passwords=y"
         );
-    }
-
-    #[test]
-    fn a_target_names_user_host_port_and_database_only() {
-        let options = MySqlConnectOptions::new()
-            .host("127.0.0.1")
-            .port(3307)
-            .username("app")
-            .password("s3cret")
-            .database("main");
-        assert_eq!(target(&options), "mariadb://app:***@127.0.0.1:3307/main");
     }
 }

@@ -1,10 +1,11 @@
-//! The error `connect_pool` and `acquire` return when connguard gives up
+//! The error `connect_pool`, `acquire` and `connect` return when connguard gives up
 //! (spec 4.1): the driver's own last error as its source, with the attempts,
 //! the elapsed time and the reason.
 
 use std::fmt;
 use std::time::Duration;
 
+use crate::call::GiveUp;
 use crate::classification::{ErrorClass, Failure};
 use crate::decision::Reason;
 use crate::dsn::mask_dsn;
@@ -25,29 +26,46 @@ pub struct Error {
 }
 
 impl Error {
-    /// `summary`: connguard's words on giving up; `None` for an error that is
-    /// not a connection failure, which connguard lets through at once.
-    pub(crate) fn new(
-        source: sqlx::Error,
-        failure: Option<Failure>,
-        class: ErrorClass,
-        attempts: u32,
-        elapsed: Duration,
-        reason: Reason,
-        summary: Option<&str>,
-    ) -> Self {
-        let mut message = mask_dsn(&source.to_string());
-        if let Some(summary) = summary {
-            message = format!("{message}; {summary}");
-        }
+    /// The call gave up (spec 4.1): the driver's last error, with connguard's
+    /// summary of the call.
+    pub(crate) fn gave_up(source: sqlx::Error, give_up: &GiveUp, summary: &str) -> Self {
+        let message = format!("{}; {summary}", mask_dsn(&source.to_string()));
+        Self::new(message, source, give_up)
+    }
+
+    /// A caller that never had an attempt: no driver error of its own, so
+    /// sqlx's `PoolTimedOut`, displayed as `message` (how long it waited).
+    pub(crate) fn waited_out(give_up: &GiveUp, message: &str, summary: &str) -> Self {
+        Self::new(
+            format!("{message}; {summary}"),
+            sqlx::Error::PoolTimedOut,
+            give_up,
+        )
+    }
+
+    fn new(message: String, source: sqlx::Error, give_up: &GiveUp) -> Self {
         Self {
             message,
             source,
-            failure,
-            class,
+            failure: give_up.last.map(|last| last.failure),
+            // Never attempted: the server was full for the whole deadline.
+            class: give_up.last.map_or(ErrorClass::Capacity, |last| last.class),
+            attempts: give_up.attempts,
+            elapsed: Duration::from_secs_f64(give_up.elapsed),
+            reason: give_up.reason,
+        }
+    }
+
+    /// An error that is not a connection failure: through at once, unannotated.
+    pub(crate) fn not_ours(source: sqlx::Error, attempts: u32, elapsed: Duration) -> Self {
+        Self {
+            message: mask_dsn(&source.to_string()),
+            source,
+            failure: None,
+            class: ErrorClass::Fatal,
             attempts,
             elapsed,
-            reason,
+            reason: Reason::Fatal,
         }
     }
 

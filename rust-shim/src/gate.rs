@@ -1,5 +1,6 @@
-//! One target's [`Limiter`] run for tokio tasks (Python's `AsyncGate`): the
-//! process's callers towards a server wait here for a turn to connect.
+//! Load control's I/O side (spec 6.1): the [`Gate`] of a process and server
+//! runs its [`Limiter`] for tokio tasks; a caller's [`Ticket`] is its place
+//! there for one call; a [`Slot`] is what a connection opened through it holds.
 //!
 //! The probe timer needs no task of its own: it is armed only while waiters
 //! are queued, and each queued waiter also sleeps until it is due (woken to
@@ -8,6 +9,7 @@
 //! connection closed on any thread hands its slot over at once.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -17,6 +19,14 @@ use tokio::time::{sleep_until, Duration, Instant};
 use crate::limiter::{Actions, Limiter, Misuse, Waiter};
 use crate::policy::Policy;
 
+/// The server a gate's connections go to, as its driver normalizes it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Server {
+    Tcp { host: String, port: u16 },
+    Socket(PathBuf),
+}
+
+/// One per process and [`Server`]: its callers take turns here.
 pub(crate) struct Gate {
     state: Mutex<State>,
     armed: Notify, // the probe timer was armed: queued waiters look at probe_at again
@@ -28,20 +38,20 @@ struct State {
     probe_at: Option<Instant>, // set exactly while the limiter's timer is armed
 }
 
-/// The process's gate for a target; the first policy to ask sets its limits.
-pub(crate) fn gate_for(target: String, policy: &Policy, seed: u64) -> Arc<Gate> {
-    static GATES: OnceLock<Mutex<HashMap<String, Arc<Gate>>>> = OnceLock::new();
-    let mut gates = GATES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    gates
-        .entry(target)
-        .or_insert_with(|| Arc::new(Gate::new(policy, seed)))
-        .clone()
-}
-
 impl Gate {
+    /// The process's gate for `server`; the first policy to ask sets its limits.
+    pub(crate) fn of(server: Server, policy: &Policy, seed: u64) -> Arc<Gate> {
+        static GATES: OnceLock<Mutex<HashMap<Server, Arc<Gate>>>> = OnceLock::new();
+        let mut gates = GATES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        gates
+            .entry(server)
+            .or_insert_with(|| Arc::new(Gate::new(policy, seed)))
+            .clone()
+    }
+
     pub(crate) fn new(policy: &Policy, seed: u64) -> Self {
         Self {
             state: Mutex::new(State {
@@ -50,6 +60,16 @@ impl Gate {
                 probe_at: None,
             }),
             armed: Notify::new(),
+        }
+    }
+
+    /// A place for one call, not yet in the queue.
+    pub(crate) fn ticket(self: &Arc<Self>) -> Ticket {
+        static WAITERS: AtomicU64 = AtomicU64::new(1);
+        Ticket {
+            gate: self.clone(),
+            waiter: WAITERS.fetch_add(1, Ordering::Relaxed),
+            turn: None,
         }
     }
 
@@ -94,98 +114,83 @@ impl Gate {
         }
     }
 
-    /// A fresh turn for `waiter`, granted by the event `report` answers.
+    /// Reports `event` for a waiter that will wait for a turn (its own, fresh).
     fn queue(
         &self,
         waiter: Waiter,
-        report: impl FnOnce(&mut Limiter) -> Result<Actions, Misuse>,
+        event: impl FnOnce(&mut Limiter) -> Result<Actions, Misuse>,
     ) -> oneshot::Receiver<()> {
         let mut state = self.lock();
         let (sender, receiver) = oneshot::channel();
         state.turns.insert(waiter, sender);
-        let actions = report(&mut state.limiter).unwrap_or_else(misuse);
+        let actions = event(&mut state.limiter).unwrap_or_else(misuse);
         self.apply(&mut state, actions);
         receiver
     }
 
-    /// Joins the queue's tail.
-    pub(crate) fn join(self: &Arc<Self>) -> Ticket {
-        static WAITERS: AtomicU64 = AtomicU64::new(1);
-        let waiter = WAITERS.fetch_add(1, Ordering::Relaxed);
-        Ticket {
-            gate: self.clone(),
-            waiter,
-            place: Place::Queued,
-            turn: self.queue(waiter, |l| l.acquire(waiter)),
-        }
-    }
-
-    fn released(&self) {
+    fn report(&self, event: impl FnOnce(&mut State) -> Actions) {
         let mut state = self.lock();
-        let actions = state.limiter.released().unwrap_or_else(misuse);
+        let actions = event(&mut state);
         self.apply(&mut state, actions);
     }
 }
 
 fn misuse(error: Misuse) -> Actions {
-    // The gate reports each waiter's events in order; anything else is a bug here.
+    // Tickets report each waiter's events in the order calls give them.
     panic!("{error}")
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Place {
-    Queued,
-    InFlight,
-    Out,
-}
-
-/// One caller's place at a gate. Dropped while queued or attempting (the call
-/// gave up, failed or was cancelled), it leaves, so no slot leaks.
+/// One caller's place at a gate for the length of one call: it reports what
+/// the call orders (spec 7), the leaving of a cancelled call included.
 pub(crate) struct Ticket {
     gate: Arc<Gate>,
     waiter: Waiter,
-    place: Place,
-    turn: oneshot::Receiver<()>, // of the latest time it queued
+    turn: Option<oneshot::Receiver<()>>, // of the latest time it queued
 }
 
 impl Ticket {
-    /// Queued, until the turn comes (true: attempt now) or `deadline` passes
-    /// (false: it left the queue).
-    pub(crate) async fn wait(&mut self, deadline: Instant) -> bool {
-        let gate = self.gate.clone();
+    /// Joins the queue's tail.
+    pub(crate) fn join(&mut self) {
+        let waiter = self.waiter;
+        self.turn = Some(self.gate.queue(waiter, |l| l.acquire(waiter)));
+    }
+
+    /// Waits for the turn (true: attempt now) until `until` (false: still
+    /// queued, or granted just as time ran out).
+    pub(crate) async fn wait(&mut self, until: Instant) -> bool {
+        let turn = self.turn.as_mut().expect("a ticket waits once it queued");
+        let gate = &self.gate;
         loop {
             // Made before probe_at is read, so an arming in between is not missed.
             let armed = gate.armed.notified();
             let probe_at = gate.lock().probe_at;
-            let wake = probe_at.map_or(deadline, |at| at.min(deadline));
-            // The turn's sender is dropped only by this ticket, when it queues again or leaves.
+            let wake = probe_at.map_or(until, |at| at.min(until));
+            // The turn's sender is dropped only once sent, or by this ticket's
+            // next report.
             let granted = tokio::select! {
                 biased; // a turn that came wins over a timer due at the same time
-                _ = &mut self.turn => true,
+                _ = &mut *turn => true,
                 () = armed => continue,
                 () = sleep_until(wake) => false,
             };
             if granted {
-                self.place = Place::InFlight;
-                return true;
+                break;
             }
-            if Instant::now() >= deadline {
-                self.leave();
+            if Instant::now() >= until {
                 return false;
             }
-            self.gate.fire_probe_if_due();
+            gate.fire_probe_if_due();
         }
+        self.turn = None;
+        true
     }
 
-    /// The attempt succeeded: the connection it opened is held until the
-    /// returned guard drops.
-    pub(crate) fn connected(mut self) -> Held {
-        self.place = Place::Out;
-        let mut state = self.gate.lock();
-        let actions = state.limiter.connected(self.waiter).unwrap_or_else(misuse);
-        self.gate.apply(&mut state, actions);
-        drop(state);
-        Held {
+    /// The attempt succeeded: the connection holds the returned slot.
+    pub(crate) fn connected(&mut self) -> Slot {
+        let waiter = self.waiter;
+        self.gate
+            .report(|state| state.limiter.connected(waiter).unwrap_or_else(misuse));
+        Slot {
             gate: self.gate.clone(),
         }
     }
@@ -193,48 +198,30 @@ impl Ticket {
     /// Refused for capacity: back to the queue's head, keeping its turn.
     pub(crate) fn rejected(&mut self) {
         let waiter = self.waiter;
-        self.turn = self.gate.queue(waiter, |l| l.rejected(waiter));
-        self.place = Place::Queued;
+        self.turn = Some(self.gate.queue(waiter, |l| l.rejected(waiter)));
     }
 
-    /// Leaves the queue or gives back its attempt's slot (a transient failure
-    /// sleeps out of the queue, then rejoins).
-    pub(crate) fn leave(&mut self) {
-        if self.place != Place::Out {
-            self.place = Place::Out;
-            let mut state = self.gate.lock();
-            state.turns.remove(&self.waiter);
-            let actions = state.limiter.left(self.waiter);
-            self.gate.apply(&mut state, actions);
-        }
-    }
-
-    /// Joins the queue's tail again.
-    pub(crate) fn rejoin(&mut self) {
+    /// Leaves the queue, or gives back its attempt's slot.
+    pub(crate) fn left(&mut self) {
         let waiter = self.waiter;
-        self.turn = self.gate.queue(waiter, |l| l.acquire(waiter));
-        self.place = Place::Queued;
-    }
-
-    pub(crate) fn gate(&self) -> &Gate {
-        &self.gate
-    }
-}
-
-impl Drop for Ticket {
-    fn drop(&mut self) {
-        self.leave();
+        self.turn = None;
+        self.gate.report(|state| {
+            state.turns.remove(&waiter);
+            state.limiter.left(waiter)
+        });
     }
 }
 
-/// A connection opened through a gate: dropped, it hands its slot to the next waiter.
-pub(crate) struct Held {
+/// What a connection opened through a gate holds: released exactly once, as
+/// the connection closes or is dropped, handing the slot to the next waiter.
+pub(crate) struct Slot {
     gate: Arc<Gate>,
 }
 
-impl Drop for Held {
+impl Drop for Slot {
     fn drop(&mut self) {
-        self.gate.released();
+        self.gate
+            .report(|state| state.limiter.released().unwrap_or_else(misuse));
     }
 }
 
@@ -260,21 +247,41 @@ mod tests {
         Instant::now() + Duration::from_secs(60)
     }
 
-    async fn hold(gate: &Arc<Gate>) -> Held {
-        let mut ticket = gate.join();
+    fn joined(gate: &Arc<Gate>) -> Ticket {
+        let mut ticket = gate.ticket();
+        ticket.join();
+        ticket
+    }
+
+    async fn hold(gate: &Arc<Gate>) -> Slot {
+        let mut ticket = joined(gate);
         assert!(ticket.wait(far()).await);
         ticket.connected()
+    }
+
+    #[test]
+    fn gates_are_per_server() {
+        let policy = Policy::default();
+        let tcp = |host: &str| Server::Tcp {
+            host: host.into(),
+            port: 3306,
+        };
+        let a = Gate::of(tcp("gate-test-a"), &policy, 1);
+        assert!(Arc::ptr_eq(&a, &Gate::of(tcp("gate-test-a"), &policy, 2)));
+        assert!(!Arc::ptr_eq(&a, &Gate::of(tcp("gate-test-b"), &policy, 1)));
+        let socket = Server::Socket("/gate-test-a".into());
+        assert!(!Arc::ptr_eq(&a, &Gate::of(socket, &policy, 1)));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_close_on_another_thread_hands_the_slot_to_the_head_at_once() {
         let gate = gate(1);
-        let held = hold(&gate).await;
+        let slot = hold(&gate).await;
         let start = Instant::now();
         let waiting = tokio::spawn({
             let gate = gate.clone();
             async move {
-                let mut ticket = gate.join();
+                let mut ticket = joined(&gate);
                 let granted = ticket.wait(far()).await;
                 (granted, ticket.connected(), start.elapsed())
             }
@@ -285,8 +292,8 @@ mod tests {
             (1, 1, 1, 1),
             "queued behind the held connection"
         );
-        std::thread::spawn(move || drop(held)).join().unwrap();
-        let (granted, _held, waited) = waiting.await.unwrap();
+        std::thread::spawn(move || drop(slot)).join().unwrap();
+        let (granted, _slot, waited) = waiting.await.unwrap();
         assert!(granted);
         assert_eq!(
             waited,
@@ -297,24 +304,19 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_cancelled_waiter_leaves_the_queue_and_a_cancelled_attempt_its_slot() {
+    async fn a_waiter_that_leaves_frees_its_place_and_an_attempt_its_slot() {
         let gate = gate(1);
-        let held = hold(&gate).await;
-        let queued = tokio::spawn({
-            let gate = gate.clone();
-            async move { gate.join().wait(far()).await }
-        });
-        tokio::task::yield_now().await;
+        let slot = hold(&gate).await;
+        let mut queued = joined(&gate);
         assert_eq!(gate.snapshot(), (1, 1, 1, 1));
-        queued.abort();
-        assert!(queued.await.unwrap_err().is_cancelled());
+        queued.left();
         assert_eq!(gate.snapshot(), (1, 1, 1, 0), "left the queue");
 
-        drop(held);
-        let mut attempting = gate.join();
+        drop(slot);
+        let mut attempting = joined(&gate);
         assert!(attempting.wait(far()).await);
         assert_eq!(gate.snapshot(), (1, 0, 1, 0));
-        drop(attempting); // cancelled mid-attempt
+        attempting.left();
         assert_eq!(gate.snapshot(), (1, 0, 0, 0), "its slot is free again");
         let _next = hold(&gate).await;
     }
@@ -330,14 +332,14 @@ mod tests {
         policy.limiter.initial_limit = 1;
         let gate = Arc::new(Gate::new(&policy, 1));
         let _first = hold(&gate).await; // slow start: limit 2
-        let mut probe = gate.join();
+        let mut probe = joined(&gate);
         assert!(probe.wait(far()).await);
         probe.rejected(); // limit 1; the timer is armed for 1 s
         assert!(probe.wait(far()).await, "granted by the probe it fired");
         let late = tokio::spawn({
             let gate = gate.clone();
             async move {
-                let mut ticket = gate.join(); // no timer while a probe is out
+                let mut ticket = joined(&gate); // no timer while a probe is out
                 assert!(ticket.wait(far()).await);
                 (Instant::now(), ticket)
             }
@@ -350,14 +352,19 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_waiter_past_its_deadline_leaves_and_a_due_probe_is_fired_by_a_waiter() {
+    async fn a_wait_ends_at_until_queued_and_a_due_probe_is_fired_by_a_waiter() {
         let gate = gate(1);
-        let _held = hold(&gate).await;
-        let mut late = gate.join();
+        let _slot = hold(&gate).await;
+        let mut late = joined(&gate);
         assert!(!late.wait(Instant::now() + Duration::from_secs(1)).await);
-        assert_eq!(gate.snapshot(), (1, 1, 1, 0));
+        assert_eq!(
+            gate.snapshot(),
+            (1, 1, 1, 1),
+            "still queued: the call says when to leave"
+        );
+        late.left();
         // The probe timer armed for it is still due at 10 s: the next waiter fires it.
-        let mut next = gate.join();
+        let mut next = joined(&gate);
         assert!(next.wait(far()).await);
         assert_eq!(
             gate.snapshot(),

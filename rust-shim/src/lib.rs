@@ -15,16 +15,22 @@
 //! # }
 //! ```
 //!
-//! [`connect`] opens single connections through the process's limiter for
-//! the server (load control, spec 6): callers refused with 1040 queue for a
-//! slot that one of the process's connections frees as it closes.
+//! [`connect`] opens single connections through the process's gate for the
+//! server (load control, spec 6): callers refused with 1040 queue for a slot
+//! that one of the process's connections frees as it closes.
+//!
+//! Every call is a [`Call`] (spec 7), a state machine that makes each
+//! decision; a tokio runner performs its actions, and [`drivers::sqlx`] holds
+//! what is particular to sqlx.
 //!
 //! Only connecting is retried, never a statement: a query that failed midway
 //! may or may not have run.
 
+pub mod call;
 pub mod classification;
 mod connection;
 pub mod decision;
+pub mod drivers;
 pub mod dsn;
 pub mod duration;
 mod error;
@@ -33,12 +39,12 @@ pub mod limiter;
 pub mod policy;
 pub mod policy_error;
 pub mod pool;
-mod report;
+pub mod report;
 mod retry;
 pub mod schedule;
 pub mod splitmix64;
-mod toml_v1_0;
 
+pub use call::{Action, Call, CallError, Event};
 pub use classification::{classify, ErrorClass, Failure};
 pub use connection::{connect, Connection};
 pub use decision::{Decision, Reason, Verdict};

@@ -1,132 +1,125 @@
-//! What connguard tells people (spec 4.2): one WARNING per retry and one ERROR
-//! on give-up, as `tracing` events with target `connguard`, worded like the
-//! Python adapters' log lines, every password masked.
+//! What connguard tells people (spec 4.2): the texts of a call's `retry` and
+//! `give_up` records, and their `tracing` events (target `connguard`, one
+//! WARN per retry, one ERROR per give-up). Targets arrive masked; the events
+//! mask the driver's message too.
 
+use crate::call::{GiveUp, Retry};
 use crate::classification::{lookup_code, Failure};
-use crate::decision::{Reason, Verdict};
+use crate::decision::Reason;
 use crate::dsn::mask_dsn;
 
 /// Who and what a call connects to, as log lines and errors name them.
 #[derive(Clone, Debug)]
 pub(crate) struct CallSite {
-    /// The service name (`default` for the `[default]` policy).
     pub service: String,
     /// The masked DSN.
     pub target: String,
 }
 
-impl CallSite {
-    fn describe(&self) -> String {
-        format!("service={} target={}", self.service, self.target)
+/// `service=S target=T`, `default` and `-` standing in for empty ones.
+fn place(service: &str, target: &str) -> String {
+    let service = if service.is_empty() {
+        "default"
+    } else {
+        service
+    };
+    let target = if target.is_empty() { "-" } else { target };
+    format!("service={service} target={target}")
+}
+
+/// `connguard retry: service=S target=T code=CODE (CLASS) attempt K/MAX, next in Ds: MESSAGE`.
+pub fn retry_line(service: &str, target: &str, retry: &Retry, message: &str) -> String {
+    let then = match retry.delay {
+        Some(delay) => format!("next in {delay:.3}s"),
+        None => "queued for a free slot".into(),
+    };
+    format!(
+        "connguard retry: {} code={} ({}) attempt {}/{}, {then}: {message}",
+        place(service, target),
+        retry.failure,
+        retry.class,
+        retry.attempt,
+        retry.max_attempts,
+    )
+}
+
+fn give_up_head(service: &str, target: &str, give_up: &GiveUp) -> String {
+    let (elapsed, place) = (give_up.elapsed, place(service, target));
+    let Some(last) = give_up.last else {
+        return format!(
+            "connguard gave up after 0 attempts in {elapsed:.3}s (reason: deadline; no attempt, \
+             waited in the limiter's queue; {place})"
+        );
+    };
+    let attempts = give_up.attempts;
+    format!(
+        "connguard gave up after {attempts} attempt{} in {elapsed:.3}s (reason: {}; last error {}, {}; {place})",
+        if attempts == 1 { "" } else { "s" },
+        give_up.reason,
+        last.failure,
+        last.class,
+    )
+}
+
+/// What the caller's error carries: the head of the ERROR line, and for a
+/// fatal code in the table what to do about it.
+pub fn give_up_summary(service: &str, target: &str, give_up: &GiveUp) -> String {
+    let head = give_up_head(service, target, give_up);
+    let advice = match (give_up.reason, give_up.last.map(|last| last.failure)) {
+        (Reason::Fatal, Some(Failure::Code(code))) => lookup_code(code),
+        _ => None,
+    };
+    match advice {
+        Some(info) => format!("{head}; {} {}: {}", info.code, info.name, info.advice),
+        None => head,
     }
 }
 
-/// One WARN per retry; `queued`: a limiter holds the caller until a slot
-/// frees, with no sleep.
-pub(crate) fn log_retry(
-    site: &CallSite,
-    failure: Failure,
-    verdict: &Verdict,
-    max_attempts: u32,
-    error: &sqlx::Error,
-    queued: bool,
-) {
-    let then = if queued {
-        "queued for a free slot".to_string()
-    } else {
-        format!("next in {:.3}s", verdict.delay)
-    };
+/// The ERROR line: `MESSAGE` is the driver's last error, or for a caller that
+/// never had an attempt the [`queue_timeout_message`].
+pub fn give_up_line(service: &str, target: &str, give_up: &GiveUp, message: &str) -> String {
+    format!("{}: {message}", give_up_head(service, target, give_up))
+}
+
+/// The error of a caller that waited its whole deadline at the gate.
+pub fn queue_timeout_message(target: &str, waited: f64, holding: u32, limit: u32) -> String {
+    format!(
+        "connguard waited {waited:.2}s (the policy deadline) for a turn to connect to {}: this \
+         process holds {holding} connection(s) there and may open {limit}; the server refused \
+         more. Hold connections for shorter or allow a longer deadline.",
+        if target.is_empty() { "-" } else { target },
+    )
+}
+
+pub(crate) fn log_retry(site: &CallSite, retry: &Retry, message: &str) {
     tracing::warn!(
         target: "connguard",
         event = "retry",
         service = %site.service,
         target_dsn = %site.target,
-        code = failure.code(),
-        error_class = verdict.class.as_str(),
-        attempt = verdict.attempt,
-        max_attempts,
-        delay = verdict.delay,
-        "connguard retry: {} code={failure} ({}) attempt {}/{max_attempts}, {then}: {}",
-        site.describe(),
-        verdict.class,
-        verdict.attempt,
-        mask_dsn(&error.to_string()),
+        code = retry.failure.code(),
+        error_class = retry.class.as_str(),
+        attempt = retry.attempt,
+        max_attempts = retry.max_attempts,
+        delay = retry.delay,
+        "{}",
+        retry_line(&site.service, &site.target, retry, &mask_dsn(message)),
     );
 }
 
-/// `connguard gave up after K attempts in T (reason: R; last error C, CLASS; service=S target=D)`.
-pub(crate) fn give_up_summary(
-    site: &CallSite,
-    failure: Failure,
-    verdict: &Verdict,
-    reason: Reason,
-    elapsed: f64,
-) -> String {
-    let attempts = verdict.attempt;
-    format!(
-        "connguard gave up after {attempts} attempt{} in {elapsed:.3}s (reason: {reason}; last error {failure}, {}; {})",
-        if attempts == 1 { "" } else { "s" },
-        verdict.class,
-        site.describe(),
-    )
-}
-
-/// `1045 ER_ACCESS_DENIED_ERROR: Check the credentials ...` for a known code
-/// that made the call give up at once: what an operator should do.
-pub(crate) fn fatal_advice(failure: Failure, reason: Reason) -> Option<String> {
-    match (failure, reason) {
-        (Failure::Code(code), Reason::Fatal) => {
-            lookup_code(code).map(|info| format!("{} {}: {}", info.code, info.name, info.advice))
-        }
-        _ => None,
-    }
-}
-
-pub(crate) fn log_give_up(
-    site: &CallSite,
-    failure: Failure,
-    verdict: &Verdict,
-    reason: Reason,
-    elapsed: f64,
-    summary: &str,
-    error: &sqlx::Error,
-) {
+pub(crate) fn log_give_up(site: &CallSite, give_up: &GiveUp, message: &str) {
+    let last = give_up.last;
     tracing::error!(
         target: "connguard",
         event = "give_up",
         service = %site.service,
         target_dsn = %site.target,
-        code = failure.code(),
-        error_class = verdict.class.as_str(),
-        attempts = verdict.attempt,
-        elapsed,
-        reason = reason.as_str(),
-        "{summary}: {}",
-        mask_dsn(&error.to_string()),
-    );
-}
-
-/// What a caller says that waited its whole deadline in a limiter's queue
-/// without one attempt, as Python's `QueueTimeout` words it.
-pub(crate) fn waited_out_summary(site: &CallSite, waited: f64, limit: u32, holding: u32) -> String {
-    format!(
-        "connguard waited {waited:.2}s (the policy deadline) for a turn to connect to {}: this process \
-         holds {holding} connection(s) there and may open {limit}; the server refused more. Hold \
-         connections for shorter or allow a longer deadline",
-        site.target
-    )
-}
-
-pub(crate) fn log_waited_out(site: &CallSite, waited: f64, summary: &str) {
-    tracing::error!(
-        target: "connguard",
-        event = "give_up",
-        service = %site.service,
-        target_dsn = %site.target,
-        attempts = 0,
-        elapsed = waited,
-        reason = "deadline",
-        "{summary} (service={})",
-        site.service,
+        code = last.and_then(|last| last.failure.code()),
+        error_class = last.map(|last| last.class.as_str()),
+        attempts = give_up.attempts,
+        elapsed = give_up.elapsed,
+        reason = give_up.reason.as_str(),
+        "{}",
+        give_up_line(&site.service, &site.target, give_up, &mask_dsn(message)),
     );
 }

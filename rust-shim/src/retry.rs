@@ -1,22 +1,21 @@
-//! One call (spec 4): attempts retried through a [`Decision`], sleeping on
-//! tokio's clock and reporting through `tracing`. Driver-free apart from the
-//! error type: `pool` runs it with sqlx attempts, unit tests with scripted ones.
+//! The tokio runner of a [`Call`] (spec 7): it feeds the call events on
+//! tokio's clock and performs the actions it answers (attempts cut off at
+//! their cap, sleeps, waits and reports at the gate, log records, the error
+//! of a give-up) and decides nothing itself.
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::time::{sleep, Duration, Instant};
+use tokio::time::{sleep, timeout, Duration, Instant};
 
-use crate::classification::{ErrorClass, Failure};
-use crate::decision::{Decision, Reason, Verdict};
+use crate::call::{Action, Call, Event, GiveUp};
+use crate::classification::Failure;
+use crate::drivers::sqlx::{failure_of, timed_out};
 use crate::error::Error;
-use crate::gate::{Gate, Held};
+use crate::gate::{Gate, Slot, Ticket};
 use crate::policy::Policy;
-use crate::report::{
-    fatal_advice, give_up_summary, log_give_up, log_retry, log_waited_out, waited_out_summary,
-    CallSite,
-};
+use crate::report::{self, CallSite};
 use crate::splitmix64::SplitMix64;
 
 /// A fresh seed per call from a process-wide generator seeded from the OS's
@@ -35,173 +34,176 @@ pub(crate) fn random_seed() -> u64 {
         .next_u64()
 }
 
-/// Runs `attempt` until it succeeds and returns its value; on give-up the
-/// last error. `failure_of` maps a driver error to a failure, `None` for an
-/// error that is not a connection failure (returned at once, not logged). The
-/// seed is drawn only after a first failure: a call that succeeds at once
-/// costs a clock read.
-pub(crate) async fn call<T, F, Fut>(
-    policy: &Policy,
-    site: &CallSite,
-    failure_of: fn(&sqlx::Error) -> Option<Failure>,
-    seed: fn() -> u64,
-    mut attempt: F,
-) -> Result<T, Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, sqlx::Error>>,
-{
-    let start = Instant::now();
-    let mut decision: Option<Decision> = None;
-    loop {
-        let error = match attempt().await {
-            Ok(value) => return Ok(value),
-            Err(error) => error,
-        };
-        let elapsed = start.elapsed();
-        let decision = decision.get_or_insert_with(|| Decision::new(policy, seed()));
-        let Some(failure) = failure_of(&error) else {
-            return Err(not_ours(error, decision, elapsed));
-        };
-        let verdict = decision.after_failure(failure, elapsed.as_secs_f64());
-        if let Some(reason) = verdict.give_up {
-            return Err(give_up(site, failure, &verdict, reason, elapsed, error));
-        }
-        log_retry(site, failure, &verdict, policy.max_attempts, &error, false);
-        sleep(Duration::from_secs_f64(verdict.delay)).await;
-    }
+/// One call to run: what it connects to, and through which gate, if any.
+pub(crate) struct Runner<'a> {
+    pub policy: &'a Policy,
+    pub site: CallSite,
+    pub gate: Option<Arc<Gate>>,
+    /// `None`: not a connection failure (the call is abandoned, the error
+    /// returned as it is).
+    pub failure_of: fn(&sqlx::Error) -> Option<Failure>,
+    pub seed: u64,
 }
 
-/// [`call`] through a limiter gate (spec 6): a caller refused for capacity
-/// waits in the gate's queue for a freed slot instead of sleeping; after a
-/// transient failure it sleeps its delay out of the queue and joins again at
-/// the tail. Its connection is held at the gate until the returned guard
-/// drops. Dropping the future (cancellation) leaves the gate at once.
-pub(crate) async fn call_gated<T, F, Fut>(
-    policy: &Policy,
-    site: &CallSite,
-    failure_of: fn(&sqlx::Error) -> Option<Failure>,
-    seed: fn() -> u64,
-    gate: &Arc<Gate>,
-    mut attempt: F,
-) -> Result<(T, Held), Error>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, sqlx::Error>>,
-{
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs_f64(policy.deadline);
-    let mut decision: Option<Decision> = None;
-    let mut last: Option<(sqlx::Error, Failure, ErrorClass)> = None;
-    let mut ticket = gate.join();
-    loop {
-        if !ticket.wait(deadline).await {
-            let elapsed = start.elapsed();
-            return Err(match (last, &decision) {
-                (Some((error, failure, class)), Some(decision)) => {
-                    let verdict = Verdict {
-                        give_up: Some(Reason::Deadline),
-                        delay: 0.0,
-                        class,
-                        attempt: decision.attempts(),
-                    };
-                    give_up(site, failure, &verdict, Reason::Deadline, elapsed, error)
+impl<'a> Runner<'a> {
+    /// A call of `policy` to `target` (a masked DSN) with sqlx's errors.
+    pub(crate) fn new(policy: &'a Policy, target: String, gate: Option<Arc<Gate>>) -> Self {
+        Self {
+            policy,
+            site: CallSite {
+                service: policy.service_name(),
+                target,
+            },
+            gate,
+            failure_of,
+            seed: random_seed(),
+        }
+    }
+
+    /// Runs `attempt` as the call says until it connects, and returns its
+    /// value with the gate's slot, if gated; on give-up the driver's last
+    /// error. Dropping the future abandons the call.
+    pub(crate) async fn run<T, F, Fut>(self, mut attempt: F) -> Result<(T, Option<Slot>), Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        let mut run = Run {
+            call: Call::new(self.policy, self.seed, self.gate.is_some()),
+            ticket: self.gate.as_ref().map(Gate::ticket),
+            start: Instant::now(),
+        };
+        let mut event = Event::Start;
+        let mut connected = None;
+        let mut last_error = None;
+        let mut slot = None;
+        loop {
+            let actions = run.call.on(event).unwrap_or_else(|e| panic!("{e}"));
+            // Each answer but the last ends in a wait, an attempt or a sleep:
+            // the event that follows it.
+            for action in actions {
+                match action {
+                    Action::Join => run.ticket().join(),
+                    Action::Rejected => run.ticket().rejected(),
+                    Action::Left => run.ticket().left(),
+                    Action::Connected => slot = Some(run.ticket().connected()),
+                    Action::Wait { until } => {
+                        let until = run.at(until);
+                        let granted = run.ticket().wait(until).await;
+                        let t = run.t();
+                        event = if granted {
+                            Event::Granted { t }
+                        } else {
+                            Event::Expired { t }
+                        };
+                    }
+                    Action::Sleep { delay } => {
+                        sleep(Duration::from_secs_f64(delay)).await;
+                        event = Event::Woke { t: run.t() };
+                    }
+                    Action::Attempt { timeout: cap } => {
+                        let outcome = timeout(Duration::from_secs_f64(cap), attempt()).await;
+                        let t = run.t();
+                        event = match outcome {
+                            Ok(Ok(value)) => {
+                                connected = Some(value);
+                                Event::Succeeded { t }
+                            }
+                            Ok(Err(error)) => {
+                                let Some(failure) = (self.failure_of)(&error) else {
+                                    let attempts = run.call.attempts();
+                                    run.abandon();
+                                    let elapsed = run.start.elapsed();
+                                    return Err(Error::not_ours(error, attempts, elapsed));
+                                };
+                                last_error = Some(error);
+                                Event::Failed { t, failure }
+                            }
+                            Err(_) => {
+                                last_error = Some(timed_out(cap));
+                                Event::Failed {
+                                    t,
+                                    failure: Failure::Network,
+                                }
+                            }
+                        };
+                    }
+                    Action::Retry(retry) => {
+                        let error = last_error.as_ref().expect("a retry follows a failure");
+                        report::log_retry(&self.site, &retry, &error.to_string());
+                    }
+                    Action::GiveUp(give_up) => {
+                        return Err(self.give_up(&give_up, last_error.take()));
+                    }
+                    Action::Done { .. } => {
+                        let value = connected.take().expect("done after a success");
+                        return Ok((value, slot.take()));
+                    }
                 }
-                _ => waited_out(site, elapsed, ticket.gate()),
-            });
+            }
         }
-        let error = match attempt().await {
-            Ok(value) => return Ok((value, ticket.connected())),
-            Err(error) => error,
-        };
-        let elapsed = start.elapsed();
-        let decision = decision.get_or_insert_with(|| Decision::new(policy, seed()));
-        let Some(failure) = failure_of(&error) else {
-            return Err(not_ours(error, decision, elapsed)); // the ticket leaves as it drops
-        };
-        let verdict = decision.after_failure(failure, elapsed.as_secs_f64());
-        let capacity = verdict.class == ErrorClass::Capacity;
-        if capacity {
-            // The limit learns what the server holds, even from a caller about to give up.
-            ticket.rejected();
+    }
+
+    /// Logs the give-up and builds the caller's error: the driver's last, or
+    /// for a caller that never had an attempt one saying how long it waited.
+    fn give_up(&self, give_up: &GiveUp, last_error: Option<sqlx::Error>) -> Error {
+        let CallSite { service, target } = &self.site;
+        let summary = report::give_up_summary(service, target, give_up);
+        match last_error {
+            Some(error) => {
+                report::log_give_up(&self.site, give_up, &error.to_string());
+                Error::gave_up(error, give_up, &summary)
+            }
+            None => {
+                let gate = self.gate.as_ref().expect("only a gated call waits");
+                let (limit, holding, _, _) = gate.snapshot();
+                let message =
+                    report::queue_timeout_message(target, give_up.elapsed, holding, limit);
+                report::log_give_up(&self.site, give_up, &message);
+                Error::waited_out(give_up, &message, &summary)
+            }
         }
-        if let Some(reason) = verdict.give_up {
-            return Err(give_up(site, failure, &verdict, reason, elapsed, error));
-        }
-        log_retry(
-            site,
-            failure,
-            &verdict,
-            policy.max_attempts,
-            &error,
-            capacity,
-        );
-        if !capacity {
-            ticket.leave();
-            sleep(Duration::from_secs_f64(verdict.delay)).await;
-            ticket.rejoin();
-        }
-        last = Some((error, failure, verdict.class));
     }
 }
 
-/// An error that is not a connection failure: through at once, unannotated.
-fn not_ours(error: sqlx::Error, decision: &Decision, elapsed: Duration) -> Error {
-    let attempts = decision.attempts() + 1;
-    Error::new(
-        error,
-        None,
-        ErrorClass::Fatal,
-        attempts,
-        elapsed,
-        Reason::Fatal,
-        None,
-    )
+/// A call under way. Dropped before it is done (its future cancelled, or a
+/// panic), it is abandoned: the call says whether the ticket leaves the gate.
+struct Run {
+    call: Call,
+    ticket: Option<Ticket>,
+    start: Instant,
 }
 
-/// Logs the give-up and returns the driver's error annotated with it.
-fn give_up(
-    site: &CallSite,
-    failure: Failure,
-    verdict: &Verdict,
-    reason: Reason,
-    elapsed: Duration,
-    error: sqlx::Error,
-) -> Error {
-    let seconds = elapsed.as_secs_f64();
-    let summary = give_up_summary(site, failure, verdict, reason, seconds);
-    log_give_up(site, failure, verdict, reason, seconds, &summary, &error);
-    let summary = match fatal_advice(failure, reason) {
-        Some(advice) => format!("{summary}; {advice}"),
-        None => summary,
-    };
-    Error::new(
-        error,
-        Some(failure),
-        verdict.class,
-        verdict.attempt,
-        elapsed,
-        reason,
-        Some(&summary),
-    )
+impl Run {
+    fn t(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+
+    fn at(&self, t: f64) -> Instant {
+        self.start + Duration::from_secs_f64(t)
+    }
+
+    fn ticket(&mut self) -> &mut Ticket {
+        self.ticket.as_mut().expect("only a gated call reports")
+    }
+
+    fn abandon(&mut self) {
+        // Refused once the call is done: nothing is left to give back.
+        if let Ok(actions) = self.call.on(Event::Abandoned { t: self.t() }) {
+            for action in actions {
+                match action {
+                    Action::Left => self.ticket().left(),
+                    other => unreachable!("abandoning answered {other:?}"),
+                }
+            }
+        }
+    }
 }
 
-/// A caller that waited its whole deadline without one attempt: no driver
-/// error of its own, so sqlx's `PoolTimedOut` with what the gate held.
-fn waited_out(site: &CallSite, elapsed: Duration, gate: &Gate) -> Error {
-    let (limit, holding, _, _) = gate.snapshot();
-    let waited = elapsed.as_secs_f64();
-    let summary = waited_out_summary(site, waited, limit, holding);
-    log_waited_out(site, waited, &summary);
-    Error::new(
-        sqlx::Error::PoolTimedOut,
-        None,
-        ErrorClass::Capacity,
-        0,
-        elapsed,
-        Reason::Deadline,
-        Some(&summary),
-    )
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.abandon();
+    }
 }
 
 #[cfg(test)]
@@ -210,13 +212,20 @@ mod tests {
     use std::io;
 
     use super::*;
+    use crate::classification::ErrorClass;
+    use crate::decision::Reason;
     use crate::policy::Jitter;
-    use crate::pool::failure_of;
 
-    fn site() -> CallSite {
-        CallSite {
-            service: "api".into(),
-            target: "mariadb://app:***@db:3306/main".into(),
+    fn runner(policy: &Policy, gate: Option<Arc<Gate>>) -> Runner<'_> {
+        Runner {
+            policy,
+            site: CallSite {
+                service: "api".into(),
+                target: "mariadb://app:***@db:3306/main".into(),
+            },
+            gate,
+            failure_of,
+            seed: 7,
         }
     }
 
@@ -228,18 +237,17 @@ mod tests {
     async fn scripted(policy: &Policy, errors: Vec<sqlx::Error>) -> (Result<u32, Error>, u32) {
         let attempts = Cell::new(0);
         let errors = std::cell::RefCell::new(errors.into_iter());
-        let result = call(
-            policy,
-            &site(),
-            failure_of,
-            || 7,
-            || {
+        let result = runner(policy, None)
+            .run(|| {
                 attempts.set(attempts.get() + 1);
                 let outcome = errors.borrow_mut().next().map_or(Ok(attempts.get()), Err);
                 async move { outcome }
-            },
-        )
-        .await;
+            })
+            .await
+            .map(|(value, slot)| {
+                assert!(slot.is_none(), "no gate, no slot");
+                value
+            });
         (result, attempts.get())
     }
 
@@ -350,9 +358,40 @@ mod tests {
         }
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_that_hangs_is_cut_off_at_its_cap_as_a_network_failure() {
+        let policy = Policy {
+            connect_timeout: 0.4,
+            ..none_jitter(1.0)
+        };
+        let attempts = Cell::new(0);
+        let start = Instant::now();
+        let error = runner(&policy, None)
+            .run(|| {
+                attempts.set(attempts.get() + 1);
+                std::future::pending::<Result<(), sqlx::Error>>()
+            })
+            .await
+            .err()
+            .expect("never connects");
+        // Cut off at 0.4, slept 0.3, cut off at 1.0: the deadline.
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        assert_eq!(
+            (attempts.get(), error.attempts(), error.reason()),
+            (2, 2, Reason::Deadline)
+        );
+        assert_eq!(error.failure(), Some(Failure::Network));
+        assert!(
+            error.to_string().starts_with(
+                "error communicating with database: connect timed out after 0.3s; connguard gave up after 2 attempts in 1.000s"
+            ),
+            "{error}"
+        );
+    }
+
     /// Probes 10 s apart and a gate of `initial_limit..=max_limit` slots, one
-    /// of them held by another caller until the returned guard drops.
-    async fn gated(deadline: f64, initial_limit: u32, max_limit: u32) -> (Policy, Arc<Gate>, Held) {
+    /// of them held by another caller until the returned slot drops.
+    async fn gated(deadline: f64, initial_limit: u32, max_limit: u32) -> (Policy, Arc<Gate>, Slot) {
         let mut policy = Policy {
             initial_delay: 10.0,
             max_delay: 10.0,
@@ -361,10 +400,11 @@ mod tests {
         policy.limiter.initial_limit = initial_limit;
         policy.limiter.max_limit = max_limit;
         let gate = Arc::new(Gate::new(&policy, 1));
-        let mut other = gate.join();
+        let mut other = gate.ticket();
+        other.join();
         assert!(other.wait(Instant::now()).await);
-        let held = other.connected();
-        (policy, gate, held)
+        let slot = other.connected();
+        (policy, gate, slot)
     }
 
     fn too_many() -> sqlx::Error {
@@ -377,29 +417,26 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_capacity_refusal_waits_for_a_close_instead_of_sleeping() {
-        let (policy, gate, held) = gated(30.0, 2, 1000).await;
+        let (policy, gate, slot) = gated(30.0, 2, 1000).await;
         tokio::spawn(async move {
             sleep(Duration::from_secs(1)).await;
-            drop(held);
+            drop(slot);
         });
         let attempts = Cell::new(0);
         let start = Instant::now();
-        let (value, _held) = call_gated(
-            &policy,
-            &site(),
-            capacity,
-            || 7,
-            &gate,
-            || {
-                attempts.set(attempts.get() + 1);
-                let outcome = if attempts.get() == 1 {
-                    Err(too_many())
-                } else {
-                    Ok(attempts.get())
-                };
-                async move { outcome }
-            },
-        )
+        let (value, _slot) = Runner {
+            failure_of: capacity,
+            ..runner(&policy, Some(gate.clone()))
+        }
+        .run(|| {
+            attempts.set(attempts.get() + 1);
+            let outcome = if attempts.get() == 1 {
+                Err(too_many())
+            } else {
+                Ok(attempts.get())
+            };
+            async move { outcome }
+        })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(value, 2);
@@ -417,52 +454,52 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_caller_that_never_got_a_turn_gives_up_at_its_deadline_saying_so() {
-        let (policy, gate, _held) = gated(1.0, 1, 1).await;
+        let (policy, gate, _slot) = gated(1.0, 1, 1).await;
         let attempts = Cell::new(0);
-        let outcome = call_gated(
-            &policy,
-            &site(),
-            capacity,
-            || 7,
-            &gate,
-            || {
+        let outcome = runner(&policy, Some(gate.clone()))
+            .run(|| {
                 attempts.set(attempts.get() + 1);
                 async { Ok(()) }
-            },
-        )
-        .await;
+            })
+            .await;
         let Err(error) = outcome else {
             panic!("connected to a full server")
         };
         assert_eq!(attempts.get(), 0);
         assert_eq!((error.attempts(), error.reason()), (0, Reason::Deadline));
         assert!(matches!(error.sqlx_error(), sqlx::Error::PoolTimedOut));
-        assert!(
-            error.to_string().contains("connguard waited 1.00s (the policy deadline) for a turn to connect to \
-                mariadb://app:***@db:3306/main: this process holds 1 connection(s) there and may open 1;"),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            "connguard waited 1.00s (the policy deadline) for a turn to connect to \
+             mariadb://app:***@db:3306/main: this process holds 1 connection(s) there and may open 1; \
+             the server refused more. Hold connections for shorter or allow a longer deadline.; \
+             connguard gave up after 0 attempts in 1.000s (reason: deadline; no attempt, waited in \
+             the limiter's queue; service=api target=mariadb://app:***@db:3306/main)"
         );
         assert_eq!(gate.snapshot(), (1, 1, 1, 0), "it left the queue");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_call_cancelled_mid_attempt_gives_its_slot_back() {
-        let (policy, gate, held) = gated(30.0, 2, 2).await;
-        let site = site();
-        let call = call_gated(
-            &policy,
-            &site,
-            failure_of,
-            || 7,
-            &gate,
-            std::future::pending::<Result<u32, sqlx::Error>>,
-        );
+        let (policy, gate, slot) = gated(30.0, 2, 2).await;
+        let call = runner(&policy, Some(gate.clone()))
+            .run(std::future::pending::<Result<u32, sqlx::Error>>);
         assert!(tokio::time::timeout(Duration::from_secs(1), call)
             .await
             .is_err());
         assert_eq!(gate.snapshot(), (2, 1, 1, 0));
-        drop(held);
+        drop(slot);
         assert_eq!(gate.snapshot(), (2, 0, 0, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_cancelled_in_the_queue_leaves_it() {
+        let (policy, gate, _slot) = gated(30.0, 1, 1).await;
+        let call = runner(&policy, Some(gate.clone())).run(|| async { Ok(()) });
+        assert!(tokio::time::timeout(Duration::from_secs(1), call)
+            .await
+            .is_err());
+        assert_eq!(gate.snapshot(), (1, 1, 1, 0), "no waiter left queued");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! A service that depends on connguard and on toml itself resolves, whichever
 //! toml it asks for: connguard asks for any toml 0.9 and keeps to TOML v1.0 by
-//! itself (src/toml_v1_0.rs), not by pinning a release. Each test writes a
-//! project under the target directory and resolves it against crates.io
-//! (`cargo generate-lockfile`), without building it.
+//! itself (src/policy/toml_v1_0.rs), not by pinning a release. Each test
+//! writes a project under the target directory and resolves it against
+//! crates.io (`cargo generate-lockfile`), without building it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -25,7 +25,7 @@ async fn hold(server: &TestServer, count: usize) -> Vec<MySqlConnection> {
 }
 
 fn database_code(error: &sqlx::Error) -> Option<u16> {
-    connguard::pool::failure_of(error).and_then(|f| f.code())
+    connguard::drivers::sqlx::failure_of(error).and_then(|f| f.code())
 }
 
 #[tokio::test]

@@ -3,13 +3,15 @@
 
 use std::path::PathBuf;
 
-use connguard::classification::classify;
+use connguard::call::{Action, GiveUp, LastError, Retry};
+use connguard::classification::{classify, codes};
 use connguard::limiter::{Actions, Limiter};
+use connguard::report::{give_up_line, give_up_summary, queue_timeout_message, retry_line};
 use connguard::splitmix64::SplitMix64;
-use connguard::{Decision, Failure, Policy};
+use connguard::{Call, Decision, ErrorClass, Event, Failure, Policy, Reason};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The file name invalid-policy messages must name.
 const FILE_NAME: &str = "vector.toml";
@@ -84,11 +86,14 @@ fn every_vector_file_has_a_runner() {
     assert_eq!(
         files,
         [
+            "call.json",
             "classification.json",
             "decision.json",
             "effective_policy.json",
+            "error_codes.json",
             "invalid_policy.json",
             "limiter.json",
+            "report.json",
             "splitmix64.json"
         ]
     );
@@ -342,6 +347,274 @@ fn limiter() {
                         step.event, step.waiter, actions.granted, actions.probe_in
                     ));
                 }
+            }
+            Ok(())
+        },
+    );
+}
+
+#[derive(Deserialize)]
+struct CallCase {
+    name: String,
+    policy: String,
+    service: Option<String>,
+    seed: String,
+    gated: bool,
+    steps: Vec<CallStep>,
+}
+
+#[derive(Deserialize)]
+struct CallStep {
+    event: String,
+    t: Option<f64>,
+    #[serde(default)]
+    code: Value,
+    expect: Value,
+}
+
+fn event(step: &CallStep) -> Result<Event, String> {
+    let t = || step.t.ok_or(format!("{} has no t", step.event));
+    Ok(match step.event.as_str() {
+        "start" => Event::Start,
+        "granted" => Event::Granted { t: t()? },
+        "succeeded" => Event::Succeeded { t: t()? },
+        "failed" => Event::Failed {
+            t: t()?,
+            failure: failure(&step.code),
+        },
+        "woke" => Event::Woke { t: t()? },
+        "expired" => Event::Expired { t: t()? },
+        "abandoned" => Event::Abandoned { t: t()? },
+        other => return Err(format!("unknown event {other}")),
+    })
+}
+
+/// The spec's `code`: a number, or null for network.
+fn code_json(failure: Failure) -> Value {
+    match failure {
+        Failure::Code(code) => json!(code),
+        Failure::Network => Value::Null,
+        Failure::PoolTimedOut => panic!("no vector holds sqlx's pool timeout"),
+    }
+}
+
+/// An action as call.json writes it.
+fn action_json(action: &Action) -> Value {
+    match *action {
+        Action::Join => json!({"do": "join"}),
+        Action::Wait { until } => json!({"do": "wait", "until": until}),
+        Action::Attempt { timeout } => json!({"do": "attempt", "timeout": timeout}),
+        Action::Sleep { delay } => json!({"do": "sleep", "delay": delay}),
+        Action::Connected => json!({"do": "connected"}),
+        Action::Rejected => json!({"do": "rejected"}),
+        Action::Left => json!({"do": "left"}),
+        Action::Retry(r) => json!({
+            "do": "retry",
+            "attempt": r.attempt,
+            "max_attempts": r.max_attempts,
+            "code": code_json(r.failure),
+            "class": r.class.as_str(),
+            "delay": r.delay,
+            "elapsed": r.elapsed,
+        }),
+        Action::GiveUp(g) => json!({
+            "do": "give_up",
+            "reason": g.reason.as_str(),
+            "attempts": g.attempts,
+            "elapsed": g.elapsed,
+            "code": g.last.map_or(Value::Null, |last| code_json(last.failure)),
+            "class": g.last.map(|last| last.class.as_str()),
+            "attempted": g.last.is_some(),
+        }),
+        Action::Done { attempts, elapsed } => {
+            json!({"do": "done", "attempts": attempts, "elapsed": elapsed})
+        }
+    }
+}
+
+/// Equal, numbers to 1e-9.
+fn same(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Number(g), Value::Number(w)) => match (g.as_f64(), w.as_f64()) {
+            (Some(g), Some(w)) => close(g, w),
+            _ => false,
+        },
+        (Value::Array(g), Value::Array(w)) => {
+            g.len() == w.len() && g.iter().zip(w).all(|(g, w)| same(g, w))
+        }
+        (Value::Object(g), Value::Object(w)) => {
+            g.len() == w.len() && g.iter().all(|(k, g)| w.get(k).is_some_and(|w| same(g, w)))
+        }
+        _ => got == want,
+    }
+}
+
+#[test]
+fn call() {
+    run_all::<CallCase>(
+        "call.json",
+        |c| &c.name,
+        |c| {
+            let seed: u64 = c.seed.parse().map_err(|e| format!("seed: {e}"))?;
+            let mut call = Call::new(&policy(&c.policy, &c.service)?, seed, c.gated);
+            for (i, step) in c.steps.iter().enumerate() {
+                let before = format!("{call:?}");
+                let answer = call.on(event(step)?);
+                if c.steps[i].expect.get("error") == Some(&Value::Bool(true)) {
+                    match answer {
+                        Err(_) if format!("{call:?}") == before => continue,
+                        Err(e) => return Err(format!("step {i}: refused ({e}) but changed")),
+                        Ok(actions) => return Err(format!("step {i}: took it: {actions:?}")),
+                    }
+                }
+                let actions = answer.map_err(|e| format!("step {i}: {e}"))?;
+                let got = Value::Array(actions.iter().map(action_json).collect());
+                if !same(&got, &step.expect) {
+                    return Err(format!(
+                        "step {i} ({}): got {got}, want {}",
+                        step.event, step.expect
+                    ));
+                }
+            }
+            Ok(())
+        },
+    );
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct CodeCase {
+    code: u16,
+    symbol: String,
+    class: String,
+    meaning: String,
+    advice: String,
+}
+
+#[test]
+fn error_codes() {
+    let mut want = cases::<CodeCase>("error_codes.json");
+    want.sort_by_key(|c| c.code);
+    let got: Vec<CodeCase> = codes()
+        .iter()
+        .map(|info| CodeCase {
+            code: info.code,
+            symbol: info.name.into(),
+            class: info.class.as_str().into(),
+            meaning: info.meaning.into(),
+            advice: info.advice.into(),
+        })
+        .collect();
+    let missing: Vec<_> = want.iter().filter(|c| !got.contains(c)).collect();
+    let extra: Vec<_> = got.iter().filter(|c| !want.contains(c)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && got.len() == want.len(),
+        "the table differs from error_codes.json:\nnot in the table: {missing:#?}\nnot in the file: {extra:#?}"
+    );
+}
+
+#[derive(Deserialize)]
+struct ReportCase {
+    name: String,
+    record: String,
+    service: String,
+    target: String,
+    fields: Value,
+    message: String,
+    expect: ReportExpect,
+}
+
+#[derive(Deserialize)]
+struct ReportExpect {
+    line: String,
+    summary: Option<String>,
+}
+
+fn class(value: &Value) -> Result<ErrorClass, String> {
+    [
+        ErrorClass::Capacity,
+        ErrorClass::Transient,
+        ErrorClass::Fatal,
+    ]
+    .into_iter()
+    .find(|class| value.as_str() == Some(class.as_str()))
+    .ok_or(format!("class {value}"))
+}
+
+fn reason(value: &Value) -> Result<Reason, String> {
+    [Reason::Fatal, Reason::Attempts, Reason::Deadline]
+        .into_iter()
+        .find(|reason| value.as_str() == Some(reason.as_str()))
+        .ok_or(format!("reason {value}"))
+}
+
+fn number<T: TryFrom<u64>>(fields: &Value, key: &str) -> Result<T, String> {
+    fields[key]
+        .as_u64()
+        .and_then(|n| T::try_from(n).ok())
+        .ok_or(format!("{key}: {}", fields[key]))
+}
+
+fn seconds(fields: &Value, key: &str) -> Result<f64, String> {
+    fields[key]
+        .as_f64()
+        .ok_or(format!("{key}: {}", fields[key]))
+}
+
+#[test]
+fn report() {
+    run_all::<ReportCase>(
+        "report.json",
+        |c| &c.name,
+        |c| {
+            let (service, target, f) = (c.service.as_str(), c.target.as_str(), &c.fields);
+            let (line, summary) = match c.record.as_str() {
+                "retry" => {
+                    let retry = Retry {
+                        attempt: number(f, "attempt")?,
+                        max_attempts: number(f, "max_attempts")?,
+                        failure: failure(&f["code"]),
+                        class: class(&f["class"])?,
+                        delay: f["delay"].as_f64(),
+                        elapsed: 0.0,
+                    };
+                    (retry_line(service, target, &retry, &c.message), None)
+                }
+                "give_up" => {
+                    let last = match f["attempted"].as_bool() {
+                        Some(true) => Some(LastError {
+                            failure: failure(&f["code"]),
+                            class: class(&f["class"])?,
+                        }),
+                        _ => None,
+                    };
+                    let give_up = GiveUp {
+                        reason: reason(&f["reason"])?,
+                        attempts: number(f, "attempts")?,
+                        elapsed: seconds(f, "elapsed")?,
+                        last,
+                    };
+                    (
+                        give_up_line(service, target, &give_up, &c.message),
+                        Some(give_up_summary(service, target, &give_up)),
+                    )
+                }
+                "queue_timeout" => {
+                    let waited = seconds(f, "waited")?;
+                    let line = queue_timeout_message(
+                        target,
+                        waited,
+                        number(f, "holding")?,
+                        number(f, "limit")?,
+                    );
+                    (line, None)
+                }
+                other => return Err(format!("unknown record {other}")),
+            };
+            if line != c.expect.line {
+                return Err(format!("line\n  {line}\nwant\n  {}", c.expect.line));
+            }
+            if summary != c.expect.summary {
+                return Err(format!("summary {summary:?}, want {:?}", c.expect.summary));
             }
             Ok(())
         },

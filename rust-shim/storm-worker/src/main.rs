@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use connguard::pool::failure_of;
+use connguard::drivers::sqlx::failure_of;
 use connguard::{Failure, Policy};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
