@@ -1,5 +1,6 @@
 #include "connguard/gate.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -34,13 +35,11 @@ std::shared_ptr<Gate> Gate::of(const std::string& target, const Policy& policy,
     return gate;
 }
 
-Gate::Place Gate::enter() {
+Gate::Ticket Gate::ticket() {
     const std::lock_guard<std::mutex> lock(mutex_);
-    fire_due_probe();
     const Limiter::Waiter waiter = next_waiter_++;
     turns_.try_emplace(waiter);
-    apply(limiter_.acquire(waiter));
-    return Place(*this, waiter);
+    return Ticket(*this, waiter);
 }
 
 Gate::State Gate::state() const {
@@ -48,20 +47,23 @@ Gate::State Gate::state() const {
     return {limiter_.limit(), limiter_.holding(), limiter_.in_use(), limiter_.queue().size()};
 }
 
-bool Gate::wait(Limiter::Waiter waiter, double deadline) {
+void Gate::join(Limiter::Waiter waiter) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    fire_due_probe();
+    turns_.at(waiter).granted = false;
+    apply(limiter_.acquire(waiter));
+}
+
+bool Gate::wait(Limiter::Waiter waiter, double until) {
     std::unique_lock<std::mutex> lock(mutex_);
     Turn& turn = turns_.at(waiter);
     while (true) {
         fire_due_probe();
         if (turn.granted) return true;
-        if (clock_->now() >= deadline) {
-            apply(limiter_.left(waiter));
-            return false;
-        }
+        if (clock_->now() >= until) return false;
         // The head is granted the next probe, so it also keeps the timer.
         const bool head = !limiter_.queue().empty() && limiter_.queue().front() == waiter;
-        const double until = head && probe_due_ && *probe_due_ < deadline ? *probe_due_ : deadline;
-        clock_->wait_until(lock, turn.cv, until);
+        clock_->wait_until(lock, turn.cv, head && probe_due_ && *probe_due_ < until ? *probe_due_ : until);
     }
 }
 
@@ -84,13 +86,6 @@ void Gate::left(Limiter::Waiter waiter) {
     const std::lock_guard<std::mutex> lock(mutex_);
     fire_due_probe();
     apply(limiter_.left(waiter));
-}
-
-void Gate::rejoin(Limiter::Waiter waiter) {
-    const std::lock_guard<std::mutex> lock(mutex_);
-    fire_due_probe();
-    turns_.at(waiter).granted = false;
-    apply(limiter_.acquire(waiter));
 }
 
 void Gate::released() {
@@ -123,45 +118,47 @@ void Gate::apply(const Limiter::Actions& actions) {
     if (probe_due_ && !limiter_.queue().empty()) turns_.at(limiter_.queue().front()).cv.notify_one();
 }
 
-Gate::Place::~Place() {
+Gate::Ticket::~Ticket() {
     if (where_ != Where::Done) gate_.finish(waiter_, where_ != Where::Out);
 }
 
-void Gate::Place::expect(Where where) const {
-    if (where_ != where) throw std::logic_error("connguard::Gate::Place: call out of order");
+void Gate::Ticket::expect(std::initializer_list<Where> allowed) const {
+    if (std::find(allowed.begin(), allowed.end(), where_) == allowed.end()) {
+        throw std::logic_error("connguard::Gate::Ticket: call out of order");
+    }
 }
 
-bool Gate::Place::wait(double deadline) {
-    expect(Where::Queued);
-    const bool granted = gate_.wait(waiter_, deadline);
-    where_ = granted ? Where::Attempting : Where::Out;
+void Gate::Ticket::join() {
+    expect({Where::Out});
+    gate_.join(waiter_);
+    where_ = Where::Queued;
+}
+
+bool Gate::Ticket::wait(double until) {
+    expect({Where::Queued});
+    const bool granted = gate_.wait(waiter_, until);
+    if (granted) where_ = Where::Attempting;
     return granted;
 }
 
-Slot Gate::Place::connected() {
-    expect(Where::Attempting);
+Slot Gate::Ticket::connected() {
+    expect({Where::Attempting});
     Slot slot = gate_.connected(waiter_);
     gate_.finish(waiter_, false);
     where_ = Where::Done;
     return slot;
 }
 
-void Gate::Place::rejected() {
-    expect(Where::Attempting);
+void Gate::Ticket::rejected() {
+    expect({Where::Attempting});
     gate_.rejected(waiter_);
     where_ = Where::Queued;
 }
 
-void Gate::Place::leave() {
-    expect(Where::Attempting);
+void Gate::Ticket::left() {
+    expect({Where::Queued, Where::Attempting});
     gate_.left(waiter_);
     where_ = Where::Out;
-}
-
-void Gate::Place::rejoin() {
-    expect(Where::Out);
-    gate_.rejoin(waiter_);
-    where_ = Where::Queued;
 }
 
 }  // namespace connguard

@@ -27,7 +27,7 @@ void init_library() {
 }
 
 // Connector/C takes whole seconds; round up so an attempt never gets less
-// time than the policy grants.
+// time than its cap grants (it may get up to a second more).
 unsigned int whole_seconds(double seconds) {
     return static_cast<unsigned int>(
         std::min(std::ceil(seconds), double{std::numeric_limits<unsigned int>::max()}));
@@ -100,12 +100,14 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
     if (!options_.seed) options_.seed = random_seed;
     const CallSite site{service_name(policy, service), "mariadb://" + username + ":***@" + host + ":" +
                                                            std::to_string(port) + "/" + database};
-    const unsigned int connect_timeout = whole_seconds(policy.connect_timeout);
-    const auto attempt = [&]() -> std::optional<AttemptFailure> {
+    const auto attempt = [&](double timeout) -> std::optional<AttemptFailure> {
         // A fresh handle per attempt: Connector/C leaves a handle whose
         // connect failed unusable, so reusing it would fail every retry.
         std::unique_ptr<st_mysql, Closer> mysql(mysql_init(nullptr));
         if (!mysql) throw std::bad_alloc();
+        // Connector/C bounds the whole handshake by it (the greeting and the
+        // authentication reads too), not only the TCP connect: the cap is enough.
+        const unsigned int connect_timeout = whole_seconds(timeout);
         mysql_optionsv(mysql.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
         if (options_.read_timeout > 0)
             mysql_optionsv(mysql.get(), MYSQL_OPT_READ_TIMEOUT, &options_.read_timeout);

@@ -55,9 +55,10 @@ class GateTest : public ::testing::Test {
 protected:
     // A connection held through the gate, as a running service would have.
     Slot hold() {
-        Gate::Place place = gate->enter();
-        EXPECT_TRUE(place.wait(kForever));
-        return place.connected();
+        Gate::Ticket ticket = gate->ticket();
+        ticket.join();
+        EXPECT_TRUE(ticket.wait(kForever));
+        return ticket.connected();
     }
 
     void expect_idle() {
@@ -77,10 +78,11 @@ TEST_F(GateTest, GrantsInArrivalOrderAsEachConnectionCloses) {
     std::vector<std::thread> callers;
     for (int i = 0; i < 3; ++i) {
         callers.emplace_back([&, i] {
-            Gate::Place place = gate->enter();
-            if (!place.wait(kForever)) return;
+            Gate::Ticket ticket = gate->ticket();
+            ticket.join();
+            if (!ticket.wait(kForever)) return;
             journal.add(i);
-            place.connected().release();  // the next one's turn
+            ticket.connected().release();  // the next one's turn
         });
         ASSERT_TRUE(clock->waiting(static_cast<std::size_t>(i) + 1)) << "caller " << i << " never queued";
     }
@@ -96,8 +98,9 @@ TEST_F(GateTest, AConnectionClosedOnAnotherThreadHandsItsSlotOn) {
     Slot held = hold();
     Journal journal;
     std::thread waiter([&] {
-        Gate::Place place = gate->enter();
-        if (place.wait(kForever)) journal.add(1);
+        Gate::Ticket ticket = gate->ticket();
+        ticket.join();
+        if (ticket.wait(kForever)) journal.add(1);
     });
     ASSERT_TRUE(clock->waiting(1));
     EXPECT_EQ(gate->state().holding, 1);
@@ -109,17 +112,20 @@ TEST_F(GateTest, AConnectionClosedOnAnotherThreadHandsItsSlotOn) {
     expect_idle();
 }
 
-TEST_F(GateTest, AWaiterWhoseDeadlinePassesLeavesWithoutLeakingItsPlace) {
+TEST_F(GateTest, AWaiterWhoseDeadlinePassesLeavesWithoutLeakingItsTicket) {
     Slot held = hold();
     Journal journal;
     std::thread impatient([&] {
-        Gate::Place place = gate->enter();
-        journal.add(place.wait(5.0) ? 1 : 0);
+        Gate::Ticket ticket = gate->ticket();
+        ticket.join();
+        journal.add(ticket.wait(5.0) ? 1 : 0);
+        ticket.left();
     });
     ASSERT_TRUE(clock->waiting(1));
     std::thread patient([&] {
-        Gate::Place place = gate->enter();
-        if (place.wait(kForever)) place.connected().release();
+        Gate::Ticket ticket = gate->ticket();
+        ticket.join();
+        if (ticket.wait(kForever)) ticket.connected().release();
         journal.add(2);
     });
     ASSERT_TRUE(clock->waiting(2));
@@ -134,10 +140,11 @@ TEST_F(GateTest, AWaiterWhoseDeadlinePassesLeavesWithoutLeakingItsPlace) {
     expect_idle();
 }
 
-TEST_F(GateTest, APlaceDestroyedAfterItsGrantGivesTheSlotBack) {
+TEST_F(GateTest, ATicketDestroyedAfterItsGrantGivesTheSlotBack) {
     {
-        Gate::Place place = gate->enter();
-        ASSERT_TRUE(place.wait(kForever));
+        Gate::Ticket ticket = gate->ticket();
+        ticket.join();
+        ASSERT_TRUE(ticket.wait(kForever));
         EXPECT_EQ(gate->state().in_use, 1);
     }  // e.g. the attempt threw
     expect_idle();
@@ -151,17 +158,19 @@ TEST_F(GateTest, TheQueuesHeadFiresTheProbeWhenDueOneAtATime) {
     Journal journal;
     Journal checked;
     std::thread prober([&] {
-        Gate::Place place = gate->enter();
-        if (!place.wait(kForever)) return;
+        Gate::Ticket ticket = gate->ticket();
+        ticket.join();
+        if (!ticket.wait(kForever)) return;
         journal.add(1);
         checked.first(1);
-        place.rejected();  // the server is full: back to the head
-        if (place.wait(kForever)) journal.add(2);
+        ticket.rejected();  // the server is full: back to the head
+        if (ticket.wait(kForever)) journal.add(2);
     });  // leaves while attempting: its probe ends
     ASSERT_TRUE(clock->waiting(1));
     std::thread behind([&] {
-        Gate::Place place = gate->enter();
-        if (place.wait(kForever)) journal.add(3);
+        Gate::Ticket ticket = gate->ticket();
+        ticket.join();
+        if (ticket.wait(kForever)) journal.add(3);
     });
     ASSERT_TRUE(clock->waiting(2));
     clock->set(0.05);
@@ -179,11 +188,27 @@ TEST_F(GateTest, TheQueuesHeadFiresTheProbeWhenDueOneAtATime) {
     expect_idle();
 }
 
+// The call decides what a wait that ran out means: the ticket stays queued
+// until the call's `left`.
+TEST_F(GateTest, AWaitThatRunsOutLeavesTheQueueOnlyWhenTold) {
+    Slot held = hold();
+    Gate::Ticket ticket = gate->ticket();
+    EXPECT_EQ(gate->state().queued, 0u);
+    ticket.join();
+    EXPECT_FALSE(ticket.wait(0.0));
+    EXPECT_EQ(gate->state().queued, 1u);
+    ticket.left();
+    EXPECT_EQ(gate->state().queued, 0u);
+    ticket.join();  // again, at the tail
+    EXPECT_EQ(gate->state().queued, 1u);
+}
+
 TEST_F(GateTest, MisuseIsAnError) {
-    Gate::Place place = gate->enter();
-    EXPECT_THROW(place.connected(), std::logic_error);  // not granted yet
-    ASSERT_TRUE(place.wait(kForever));
-    EXPECT_THROW(place.rejoin(), std::logic_error);
+    Gate::Ticket ticket = gate->ticket();
+    ticket.join();
+    EXPECT_THROW(ticket.connected(), std::logic_error);  // not granted yet
+    ASSERT_TRUE(ticket.wait(kForever));
+    EXPECT_THROW(ticket.join(), std::logic_error);
 }
 
 TEST(GateOf, OnePerTargetAndClock) {

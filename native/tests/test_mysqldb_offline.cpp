@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "connguard/mysqldb.hpp"
 #include "connguard/schedule.hpp"
 #include "fake_clock.hpp"
+#include "silent_server.hpp"
 
 namespace connguard {
 namespace {
@@ -120,6 +122,30 @@ TEST_F(Offline, AMovedFromObjectCanOpenAgain) {
                  ConnectError);  // NOLINT
     EXPECT_THROW(second.open("127.0.0.1", closed_port(), "app", "pw", "main", policy), ConnectError);
     EXPECT_EQ(clock->sleeps.size(), 1u);  // only second used the fake clock
+}
+
+// Spec 7: a server that accepts and never answers costs at most the deadline.
+// Each attempt's cap (not the policy's connect_timeout) bounds the handshake;
+// Connector/C rounds it up to whole seconds. On the real clock, through a gate.
+TEST(MySQLDBSilentServer, CostsTheDeadlineNotTheConnectTimeout) {
+    const SilentServer server;
+    Policy policy;
+    policy.deadline = 1.0;
+    policy.connect_timeout = 5.0;
+    MySQLDBOptions options;
+    options.log_sink = [](const LogRecord&) {};
+    MySQLDB db(options);
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        db.open("127.0.0.1", server.port(), "app", "pw", "main", policy);
+        FAIL() << "connected to a server that never answers";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.reason(), Reason::Deadline);
+        EXPECT_EQ(error.attempts(), 1);
+        EXPECT_EQ(error.error_class(), ErrorClass::Transient);
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    EXPECT_LT(took.count(), 2.5);  // 5 s with the policy's connect_timeout
 }
 
 }  // namespace

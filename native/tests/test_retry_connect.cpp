@@ -66,7 +66,7 @@ TEST_P(RetryConnectVectors, SleepsTheVectorDelays) {
     FakeClock clock;
     Captured log;
     std::size_t next = 0;
-    const Attempt attempt = [&]() -> std::optional<AttemptFailure> {
+    const Attempt attempt = [&](double /*timeout*/) -> std::optional<AttemptFailure> {
         const json& step = steps.at(next++);
         if (step.contains("success")) return std::nullopt;
         clock.set(step.at("elapsed").get<double>());
@@ -129,21 +129,48 @@ Policy no_jitter() {
 
 // Fails with the given codes in turn, then connects.
 Attempt failing(std::vector<std::optional<int>> codes, int* made) {
-    return [codes, made]() -> std::optional<AttemptFailure> {
+    return [codes, made](double /*timeout*/) -> std::optional<AttemptFailure> {
         const auto k = static_cast<std::size_t>((*made)++);
         if (k >= codes.size()) return std::nullopt;
         return AttemptFailure{codes[k], "08004", "Too many connections"};
     };
 }
 
-TEST(RetryConnect, ConnectingAtOnceDrawsNoSeedAndLogsNothing) {
+TEST(RetryConnect, ConnectingAtOnceDrawsOneSeedAndLogsNothing) {
     FakeClock clock;
     Captured log;
     int made = 0;
-    const SeedSource no_seed = []() -> std::uint64_t { throw std::logic_error("seed drawn"); };
-    EXPECT_EQ(retry_connect(Policy{}, kSite, failing({}, &made), clock, log.sink(), no_seed), 1);
+    int seeds = 0;
+    const SeedSource counted = [&seeds] { return static_cast<std::uint64_t>(++seeds); };
+    EXPECT_EQ(retry_connect(Policy{}, kSite, failing({}, &made), clock, log.sink(), counted), 1);
+    EXPECT_EQ(seeds, 1);
     EXPECT_TRUE(log.records.empty());
     EXPECT_TRUE(clock.sleeps.empty());
+}
+
+// Spec 7: each attempt is capped at min(connect_timeout, deadline - t).
+TEST(RetryConnect, EachAttemptGetsItsCap) {
+    Policy policy = no_jitter();
+    policy.deadline = 1.0;
+    policy.connect_timeout = 0.4;
+    FakeClock clock;
+    std::vector<double> caps;
+    const Attempt attempt = [&](double timeout) -> std::optional<AttemptFailure> {
+        caps.push_back(timeout);
+        clock.advance(timeout);  // a server that never answers: every attempt runs out its cap
+        return AttemptFailure{std::nullopt, "HY000", "timed out"};
+    };
+    try {
+        retry_connect(policy, kSite, attempt, clock, LogSink());
+        FAIL() << "connected";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.reason(), Reason::Deadline);
+        EXPECT_NEAR(error.elapsed(), 1.0, 1e-9);  // never beyond the deadline
+    }
+    ASSERT_EQ(caps.size(), 3u);  // 0 to 0.4, sleep 0.05, 0.45 to 0.85, sleep 0.1, 0.95 to 1
+    EXPECT_EQ(caps[0], 0.4);
+    EXPECT_EQ(caps[1], 0.4);
+    EXPECT_NEAR(caps[2], 0.05, 1e-9);
 }
 
 TEST(RetryConnect, RetryLineHasThePythonWording) {
@@ -216,7 +243,9 @@ TEST(RetryConnect, GivesUpWhenAttemptsRunOut) {
 
 TEST(RetryConnect, ExceptionsOfAnAttemptPropagateUntouched) {
     FakeClock clock;
-    const Attempt attempt = []() -> std::optional<AttemptFailure> { throw std::bad_alloc(); };
+    const Attempt attempt = [](double /*timeout*/) -> std::optional<AttemptFailure> {
+        throw std::bad_alloc();
+    };
     EXPECT_THROW(retry_connect(Policy{}, kSite, attempt, clock, LogSink()), std::bad_alloc);
 }
 
@@ -309,7 +338,8 @@ TEST_F(RetryConnectGated, TheDeadlinePassingInTheQueueGivesUpWithTheLastError) {
 
 TEST_F(RetryConnectGated, NeverAdmittedBeforeTheDeadlineSaysItWaited) {
     slow_probes(1);
-    Gate::Place holder = gate->enter();
+    Gate::Ticket holder = gate->ticket();
+    holder.join();
     ASSERT_TRUE(holder.wait(std::numeric_limits<double>::infinity()));
     Slot held = holder.connected();
     Policy policy = no_jitter();
@@ -339,11 +369,29 @@ TEST_F(RetryConnectGated, NeverAdmittedBeforeTheDeadlineSaysItWaited) {
     expect_idle();
 }
 
-TEST_F(RetryConnectGated, GivingUpOrThrowingFreesThePlace) {
+// The refusal that ends a call still reaches the gate (rejected, then left),
+// so the limit learns from it.
+TEST_F(RetryConnectGated, TheGateHearsOfTheRefusalThatEndsTheCall) {
+    Policy policy = no_jitter();
+    policy.max_attempts = 1;
+    try {
+        retry_connect_gated(policy, kSite, failing({1040}, &made), *gate, log.sink());
+        FAIL() << "connected";
+    } catch (const ConnectError& error) {
+        EXPECT_EQ(error.reason(), Reason::Attempts);
+        EXPECT_EQ(error.code(), 1040);
+    }
+    EXPECT_EQ(gate->state().limit, 0);  // what the server accepted of ours: nothing
+    expect_idle();
+}
+
+TEST_F(RetryConnectGated, GivingUpOrThrowingFreesTheTicket) {
     EXPECT_THROW(retry_connect_gated(no_jitter(), kSite, failing({1045}, &made), *gate, log.sink()),
                  ConnectError);
     expect_idle();
-    const Attempt throws = []() -> std::optional<AttemptFailure> { throw std::bad_alloc(); };
+    const Attempt throws = [](double /*timeout*/) -> std::optional<AttemptFailure> {
+        throw std::bad_alloc();
+    };
     EXPECT_THROW(retry_connect_gated(no_jitter(), kSite, throws, *gate, log.sink()), std::bad_alloc);
     expect_idle();
 }

@@ -2,6 +2,7 @@
 // after the case, so that a failure names it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -14,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "connguard/call.hpp"
 #include "connguard/classification.hpp"
 #include "connguard/decision.hpp"
 #include "connguard/limiter.hpp"
 #include "connguard/policy_set.hpp"
+#include "connguard/report.hpp"
 #include "connguard/splitmix64.hpp"
 
 namespace connguard {
@@ -25,9 +28,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<const char*, 6> kFiles = {"splitmix64.json",       "classification.json",
-                                               "effective_policy.json", "decision.json",
-                                               "invalid_policy.json",   "limiter.json"};
+constexpr std::array<const char*, 9> kFiles = {
+    "splitmix64.json", "classification.json", "effective_policy.json", "decision.json", "invalid_policy.json",
+    "limiter.json",    "call.json",           "error_codes.json",      "report.json"};
 constexpr const char* kFileName = "vector.toml";  // the file name errors must name
 
 std::filesystem::path vector_path(const char* file) {
@@ -243,6 +246,179 @@ TEST_P(InvalidPolicyVectors, Matches) {
     }
 }
 
+// The enum value whose name is `text`, of the values `to_string` names.
+template <typename Enum, std::size_t N>
+Enum enum_of(const std::array<Enum, N>& values, const std::string& text) {
+    for (const Enum value : values) {
+        if (to_string(value) == text) return value;
+    }
+    throw std::invalid_argument("unknown name " + text);
+}
+
+std::optional<ErrorClass> class_of(const json& value) {
+    if (value.is_null()) return std::nullopt;
+    constexpr std::array<ErrorClass, 3> kClasses = {ErrorClass::Capacity, ErrorClass::Transient,
+                                                    ErrorClass::Fatal};
+    return enum_of(kClasses, value.get<std::string>());
+}
+
+Reason reason_of(const json& value) {
+    constexpr std::array<Reason, 3> kReasons = {Reason::Fatal, Reason::Attempts, Reason::Deadline};
+    return enum_of(kReasons, value.get<std::string>());
+}
+
+json optional_json(const std::optional<double>& value) {
+    return value ? json(*value) : json(nullptr);
+}
+
+// An action as call.json writes it: `do` and the fields spec 7 gives its kind.
+json action_json(const Action& a) {
+    json out = {{"do", std::string(to_string(a.kind))}};
+    const auto error_class = [&] {
+        return a.error_class ? json(std::string(to_string(*a.error_class))) : json(nullptr);
+    };
+    const auto code = [&] { return a.code ? json(*a.code) : json(nullptr); };
+    switch (a.kind) {
+        case Action::Do::Wait: out["until"] = optional_json(a.until); break;
+        case Action::Do::Attempt: out["timeout"] = optional_json(a.timeout); break;
+        case Action::Do::Sleep: out["delay"] = optional_json(a.delay); break;
+        case Action::Do::Retry:
+            out.update({{"attempt", a.attempt},
+                        {"max_attempts", a.max_attempts},
+                        {"code", code()},
+                        {"class", error_class()},
+                        {"delay", optional_json(a.delay)},
+                        {"elapsed", a.elapsed}});
+            break;
+        case Action::Do::GiveUp:
+            out.update({{"reason", a.reason ? json(std::string(to_string(*a.reason))) : json(nullptr)},
+                        {"attempts", a.attempts},
+                        {"elapsed", a.elapsed},
+                        {"code", code()},
+                        {"class", error_class()},
+                        {"attempted", a.attempted}});
+            break;
+        case Action::Do::Done: out.update({{"attempts", a.attempts}, {"elapsed", a.elapsed}}); break;
+        default: break;  // the reports to the ticket carry no fields
+    }
+    return out;
+}
+
+// Equal keys and values, floats to 1e-9 (spec 5).
+void expect_same(const json& actual, const json& expected, const std::string& where) {
+    ASSERT_EQ(actual.size(), expected.size()) << where << ": " << actual << " vs " << expected;
+    for (const auto& [key, value] : expected.items()) {
+        ASSERT_TRUE(actual.contains(key)) << where << ": no " << key;
+        const json& got = actual.at(key);
+        if (value.is_number_float() || got.is_number_float()) {
+            ASSERT_TRUE(got.is_number()) << where << "." << key << ": " << got;
+            EXPECT_NEAR(got.get<double>(), value.get<double>(), 1e-9) << where << "." << key;
+        } else {
+            EXPECT_EQ(got, value) << where << "." << key;
+        }
+    }
+}
+
+Actions call_event(Call& call, const json& step) {
+    const std::string event = step.at("event").get<std::string>();
+    if (event == "start") return call.start();
+    const double t = step.at("t").get<double>();
+    if (event == "granted") return call.granted(t);
+    if (event == "succeeded") return call.succeeded(t);
+    if (event == "failed") return call.failed(t, code_of(step.at("code")));
+    if (event == "woke") return call.woke(t);
+    if (event == "expired") return call.expired(t);
+    if (event == "abandoned") return call.abandoned(t);
+    throw std::invalid_argument("unknown event " + event);
+}
+
+class CallVectors : public VectorTest {};
+
+TEST_P(CallVectors, Matches) {
+    Call call(policy_of(data()), parse_seed(data().at("seed")), data().at("gated").get<bool>());
+    const json& steps = data().at("steps");
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const json& step = steps[i];
+        const std::string where =
+            "step " + std::to_string(i + 1) + ": " + step.at("event").get<std::string>();
+        const json& expect = step.at("expect");
+        if (expect.is_object()) {
+            ASSERT_TRUE(expect.at("error").get<bool>()) << where;
+            EXPECT_THROW(call_event(call, step), CallError) << where;
+            continue;
+        }
+        const Actions actions = call_event(call, step);
+        ASSERT_EQ(actions.size(), expect.size()) << where;
+        for (std::size_t j = 0; j < actions.size(); ++j) {
+            expect_same(action_json(actions[j]), expect[j], where + ", action " + std::to_string(j + 1));
+        }
+    }
+}
+
+class ErrorCodeVectors : public VectorTest {};
+
+TEST_P(ErrorCodeVectors, Matches) {
+    const int code = data().at("code").get<int>();
+    const CodeInfo* info = lookup_code(code);
+    ASSERT_NE(info, nullptr) << code << " is not in the table";
+    EXPECT_EQ(info->code, code);
+    EXPECT_EQ(info->name, data().at("symbol").get<std::string>());
+    EXPECT_EQ(to_string(info->error_class), data().at("class").get<std::string>());
+    EXPECT_EQ(info->meaning, data().at("meaning").get<std::string>());
+    EXPECT_EQ(info->advice, data().at("advice").get<std::string>());
+    EXPECT_EQ(lookup_code(info->name), info);
+}
+
+// And no entry the vectors do not have: every code an error packet can carry
+// (2 bytes) is looked up.
+TEST(ErrorCodeTable, HoldsNoOtherEntries) {
+    std::vector<int> vector_codes;
+    for (const VectorCase& c : load_cases("error_codes.json")) vector_codes.push_back(c.data.at("code"));
+    ASSERT_FALSE(vector_codes.empty());
+    std::vector<int> table_codes;
+    for (int code = 0; code <= 0xFFFF; ++code) {
+        if (lookup_code(code) != nullptr) table_codes.push_back(code);
+    }
+    std::sort(vector_codes.begin(), vector_codes.end());
+    EXPECT_EQ(table_codes, vector_codes);
+}
+
+class ReportVectors : public VectorTest {};
+
+TEST_P(ReportVectors, Matches) {
+    const std::string record = data().at("record").get<std::string>();
+    const std::string service = data().at("service").get<std::string>();
+    const std::string target = data().at("target").get<std::string>();
+    const std::string message = data().at("message").get<std::string>();
+    const json& fields = data().at("fields");
+    const json& expect = data().at("expect");
+    if (record == "queue_timeout") {
+        EXPECT_EQ(queue_timeout_message(target, fields.at("waited").get<double>(),
+                                        fields.at("holding").get<int>(), fields.at("limit").get<int>()),
+                  expect.at("line").get<std::string>());
+        return;
+    }
+    Action action;
+    action.code = code_of(fields.at("code"));
+    action.error_class = class_of(fields.at("class"));
+    if (record == "retry") {
+        action.kind = Action::Do::Retry;
+        action.attempt = fields.at("attempt").get<int>();
+        action.max_attempts = fields.at("max_attempts").get<int>();
+        if (!fields.at("delay").is_null()) action.delay = fields.at("delay").get<double>();
+        EXPECT_EQ(retry_line(service, target, action, message), expect.at("line").get<std::string>());
+        return;
+    }
+    ASSERT_EQ(record, "give_up");
+    action.kind = Action::Do::GiveUp;
+    action.reason = reason_of(fields.at("reason"));
+    action.attempts = fields.at("attempts").get<int>();
+    action.elapsed = fields.at("elapsed").get<double>();
+    action.attempted = fields.at("attempted").get<bool>();
+    EXPECT_EQ(give_up_line(service, target, action, message), expect.at("line").get<std::string>());
+    EXPECT_EQ(give_up_summary(service, target, action), expect.at("summary").get<std::string>());
+}
+
 INSTANTIATE_TEST_SUITE_P(Vectors, SplitMix64Vectors, ::testing::ValuesIn(load_cases("splitmix64.json")),
                          case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, ClassificationVectors,
@@ -254,6 +430,10 @@ INSTANTIATE_TEST_SUITE_P(Vectors, DecisionVectors, ::testing::ValuesIn(load_case
 INSTANTIATE_TEST_SUITE_P(Vectors, InvalidPolicyVectors,
                          ::testing::ValuesIn(load_cases("invalid_policy.json")), case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, LimiterVectors, ::testing::ValuesIn(load_cases("limiter.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Vectors, CallVectors, ::testing::ValuesIn(load_cases("call.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Vectors, ErrorCodeVectors, ::testing::ValuesIn(load_cases("error_codes.json")),
+                         case_name);
+INSTANTIATE_TEST_SUITE_P(Vectors, ReportVectors, ::testing::ValuesIn(load_cases("report.json")), case_name);
 
 }  // namespace
 }  // namespace connguard

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,6 +26,9 @@ EFFECTIVE = vector_cases("effective_policy")
 DECISION = vector_cases("decision")
 INVALID = vector_cases("invalid_policy")
 LIMITER = vector_cases("limiter")
+CALL = vector_cases("call")
+ERROR_CODES = vector_cases("error_codes")
+REPORT = vector_cases("report")
 
 
 @pytest.mark.parametrize("case", SPLITMIX, ids=_ids(SPLITMIX))
@@ -105,3 +109,95 @@ def test_limiter(case: dict[str, Any]) -> None:
             "queue": limiter.queue,
         }
         assert state == {k: expect[k] for k in state}, where
+
+
+# The fields spec 7 gives each kind of action, as call.json writes them.
+_ACTION_FIELDS = {
+    "wait": ("until",),
+    "attempt": ("timeout",),
+    "sleep": ("delay",),
+    "retry": ("attempt", "max_attempts", "code", "class", "delay", "elapsed"),
+    "give_up": ("reason", "attempts", "elapsed", "code", "class", "attempted"),
+    "done": ("attempts", "elapsed"),
+}
+
+
+def _action_dict(action: _native.Action) -> dict[str, Any]:
+    fields = _ACTION_FIELDS.get(action.do, ())
+    attribute = {"class": "error_class"}
+    return {"do": action.do} | {f: getattr(action, attribute.get(f, f)) for f in fields}
+
+
+def _same(actual: dict[str, Any], expected: dict[str, Any], where: str) -> None:
+    assert actual.keys() == expected.keys(), where
+    for key, value in expected.items():
+        if isinstance(value, float):
+            assert actual[key] == pytest.approx(value, abs=1e-9), f"{where}: {key}"
+        else:
+            assert actual[key] == value, f"{where}: {key}"
+
+
+def _event(call: _native.Call, step: dict[str, Any]) -> list[_native.Action]:
+    name = step["event"]
+    if name == "start":
+        return call.start()
+    if name == "failed":
+        return call.failed(step["t"], step["code"])
+    event: Callable[[float], list[_native.Action]] = getattr(call, name)
+    return event(step["t"])
+
+
+@pytest.mark.parametrize("case", CALL, ids=_ids(CALL))
+def test_call(case: dict[str, Any]) -> None:
+    call = _native.Call(_policy(case), int(case["seed"]), case["gated"])
+    for index, step in enumerate(case["steps"]):
+        where = f"step {index + 1}: {step['event']}"
+        expect = step["expect"]
+        if isinstance(expect, dict):
+            assert expect == {"error": True}, where
+            phase, attempts = call.phase, call.attempts
+            with pytest.raises(_native.CallError):
+                _event(call, step)
+            assert (call.phase, call.attempts) == (phase, attempts), where
+            continue
+        actions = _event(call, step)
+        assert len(actions) == len(expect), f"{where}: {actions}"
+        for number, (action, expected) in enumerate(zip(actions, expect, strict=True), 1):
+            _same(_action_dict(action), expected, f"{where}, action {number}")
+
+
+@pytest.mark.parametrize("case", ERROR_CODES, ids=_ids(ERROR_CODES))
+def test_error_code(case: dict[str, Any]) -> None:
+    info = _native.code_info(case["code"])
+    assert info is not None
+    entry = (info.code, info.name, info.error_class, info.meaning, info.advice)
+    assert entry == (case["code"], case["symbol"], case["class"], case["meaning"], case["advice"])
+    by_name = _native.code_info(case["symbol"])
+    assert by_name is not None and by_name.code == case["code"]
+
+
+def test_error_code_table_holds_no_other_entries() -> None:
+    # Every code an error packet can carry (2 bytes).
+    table = [code for code in range(0x10000) if _native.code_info(code) is not None]
+    assert table == sorted(case["code"] for case in ERROR_CODES)
+
+
+@pytest.mark.parametrize("case", REPORT, ids=_ids(REPORT))
+def test_report(case: dict[str, Any]) -> None:
+    fields, expect = case["fields"], case["expect"]
+    service, target, message = case["service"], case["target"], case["message"]
+    if case["record"] == "queue_timeout":
+        line = _native.queue_timeout_message(
+            target, fields["waited"], fields["holding"], fields["limit"]
+        )
+        assert line == expect["line"]
+        return
+    action = _native.Action(
+        case["record"],
+        **{"error_class" if key == "class" else key: value for key, value in fields.items()},
+    )
+    if case["record"] == "retry":
+        assert _native.retry_line(service, target, action, message) == expect["line"]
+        return
+    assert _native.give_up_line(service, target, action, message) == expect["line"]
+    assert _native.give_up_summary(service, target, action) == expect["summary"]

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,9 +61,9 @@ public:
                                     const std::shared_ptr<Clock>& clock,
                                     const std::function<std::uint64_t()>& seed);
 
-    class Place;
-    // Joins the queue's tail.
-    Place enter();
+    class Ticket;
+    // A caller's ticket for one call, not yet in the queue: join() puts it there.
+    Ticket ticket();
 
     Clock& clock() const noexcept { return *clock_; }
 
@@ -81,11 +82,11 @@ private:
     };
 
     // Each takes the mutex and first fires the probe timer if it is due.
-    bool wait(Limiter::Waiter waiter, double deadline);
+    void join(Limiter::Waiter waiter);
+    bool wait(Limiter::Waiter waiter, double until);
     Slot connected(Limiter::Waiter waiter);
     void rejected(Limiter::Waiter waiter);
     void left(Limiter::Waiter waiter);
-    void rejoin(Limiter::Waiter waiter);
     void released();
     void finish(Limiter::Waiter waiter, bool in_limiter) noexcept;
 
@@ -103,36 +104,37 @@ private:
     friend class Slot;
 };
 
-// A caller's place at a gate, from entering to connecting or giving up.
-// Destroyed while queued or attempting it leaves, so nothing that throws
-// leaks a slot. Used by the one thread that entered.
-class Gate::Place {
+// One caller's place at a gate for the length of one call (spec 6.1), moved
+// by the call's actions (spec 7): join, wait, then connected, rejected or left.
+// Destroyed while queued or attempting it leaves, so nothing that throws leaks
+// a slot. Used by one thread.
+class Gate::Ticket {
 public:
-    ~Place();
-    Place(const Place&) = delete;
-    Place& operator=(const Place&) = delete;
+    ~Ticket();
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
 
-    // Until the caller may attempt (true), or the gate's clock reads
-    // `deadline` (false: it has left the queue).
-    bool wait(double deadline);
+    // The queue's tail: at first, and again after left().
+    void join();
+    // Until the caller may attempt (true), or the gate's clock reads `until`
+    // (false: still queued, for the call to leave).
+    bool wait(double until);
     // The attempt connected: the connection's Slot.
     Slot connected();
     // The attempt was refused for capacity: back to the queue's head.
     void rejected();
-    // The attempt failed otherwise: frees the slot until rejoin().
-    void leave();
-    // After leave(): the queue's tail again.
-    void rejoin();
+    // Out of the queue or of the attempt, freeing its place until join().
+    void left();
 
 private:
     friend class Gate;
-    enum class Where { Queued, Attempting, Out, Done };
-    Place(Gate& gate, Limiter::Waiter waiter) : gate_(gate), waiter_(waiter) {}
-    void expect(Where where) const;
+    enum class Where { Out, Queued, Attempting, Done };
+    Ticket(Gate& gate, Limiter::Waiter waiter) : gate_(gate), waiter_(waiter) {}
+    void expect(std::initializer_list<Where> allowed) const;
 
     Gate& gate_;
     Limiter::Waiter waiter_;
-    Where where_ = Where::Queued;
+    Where where_ = Where::Out;
 };
 
 }  // namespace connguard

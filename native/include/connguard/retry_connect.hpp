@@ -1,7 +1,7 @@
-// One call (spec 4): connect attempts, retried through the engine's Decision,
-// sleeping on a Clock and reporting to a LogSink, and optionally admitted by a
-// limiter Gate (spec 6). Driver-free: MySQLDB runs it with Connector/C
-// attempts, unit tests with scripted ones.
+// One call (spec 7) run on threads: the engine's Call decides, and this runner
+// performs its actions: attempts with their cap, sleeps on a Clock, waits at a
+// limiter Gate (spec 6.1) and logs to a LogSink. Driver-free: MySQLDB runs it
+// with Connector/C attempts, unit tests with scripted ones.
 #pragma once
 
 #include <cstdint>
@@ -23,8 +23,10 @@ struct AttemptFailure {
     std::string message;  // the driver's text, password already masked
 };
 
-// nullopt when the attempt connected.
-using Attempt = std::function<std::optional<AttemptFailure>()>;
+// One connection attempt, which must end within `timeout` seconds (the call's
+// cap: the policy's connect_timeout, less as the deadline nears); nullopt
+// when it connected. An attempt the cap cuts off fails as a network error.
+using Attempt = std::function<std::optional<AttemptFailure>(double timeout)>;
 using SeedSource = std::function<std::uint64_t()>;
 
 // 64 bits from std::random_device: a fresh seed per call, so neither threads
@@ -38,8 +40,8 @@ struct CallSite {
 };
 
 // Runs `attempt` until it connects and returns the attempts made. On give-up
-// throws ConnectError with the last failure. The seed is drawn only after a
-// first failure, so a call that connects at once costs no entropy.
+// throws ConnectError with the last failure; an exception of `attempt`
+// propagates as it is. Each call draws one seed.
 int retry_connect(const Policy& policy, const CallSite& site, const Attempt& attempt, Clock& clock,
                   const LogSink& sink, const SeedSource& seed = random_seed);
 
@@ -50,11 +52,12 @@ struct Admitted {
 };
 
 // retry_connect through `gate`, on the gate's clock: every attempt waits for
-// the gate's grant. A capacity refusal the decision would retry waits in the
-// queue rather than sleeping (logged "queued for a free slot"); any other
-// retried failure leaves the queue, sleeps its delay and joins again. When the
-// deadline passes in the queue it gives up with the last failure, or, never
-// having attempted, with a ConnectError saying it waited (no code, 0 attempts).
+// its turn at the gate. A capacity refusal the decision would retry waits in
+// the queue rather than sleeping (logged "queued for a free slot"); any other
+// retried failure leaves the queue, sleeps its delay and joins again. The gate
+// hears of every refusal before the call gives up. When the deadline passes in
+// the queue it gives up with the last failure, or, never having attempted,
+// with a ConnectError saying it waited (no code, 0 attempts).
 Admitted retry_connect_gated(const Policy& policy, const CallSite& site, const Attempt& attempt, Gate& gate,
                              const LogSink& sink, const SeedSource& seed = random_seed);
 
