@@ -10,14 +10,10 @@ Cancelling the task stops a retry at once: the backoff is an ``asyncio.sleep``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import struct
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any, Generic, TypeVar
 
 import aiomysql
-from pymysql.constants import COMMAND
 
 from connguard import registry
 from connguard._native import Policy
@@ -59,36 +55,6 @@ async def _close_connection(conn: Any, failed: bool) -> None:
         await conn.ensure_closed()
 
 
-# How long ensure_closed() waits for the server to close its end after QUIT.
-SERVER_CLOSE_WAIT = 1.0
-_QUIT = struct.pack("<i", 1) + bytes([COMMAND.COM_QUIT])
-
-
-def _closes_after_the_server(conn: Any) -> Any:
-    """``conn`` whose ``ensure_closed()`` returns once the server has closed its end.
-
-    aiomysql's own sends QUIT and closes the socket at once, so the limiter
-    would hand the slot on while the server still counts the connection, and
-    the next connect is refused (1040) often enough to matter in a storm:
-    reading to the server's EOF (bounded) before ``close()`` halves the
-    refusals of a 200-client storm.
-    """
-
-    async def ensure_closed() -> None:
-        writer, reader = conn._writer, conn._reader
-        if writer is None:
-            return
-        with contextlib.suppress(OSError):  # TimeoutError too: then close() regardless
-            writer.write(_QUIT)
-            await writer.drain()
-            async with asyncio.timeout(SERVER_CLOSE_WAIT):
-                await reader.read()  # nothing comes after QUIT but the end of the stream
-        conn.close()
-
-    conn.ensure_closed = ensure_closed
-    return conn
-
-
 def connect(
     *, policy: Policy | None = None, service: str | None = None, **kwargs: Any
 ) -> _Pending[Any]:
@@ -97,14 +63,10 @@ def connect(
     ``policy=None``: the file named by ``$CONNGUARD_POLICY`` for ``service``
     (or ``$CONNGUARD_SERVICE``), else the built-in defaults. Its
     ``ensure_closed()`` waits for the server to close its end (see
-    :data:`SERVER_CLOSE_WAIT`), so its slot is free when the limiter hands it on.
+    :mod:`connguard.drivers.aiomysql`), so its slot is free when the gate hands it on.
     """
     connector: AsyncConnector[Any] = AsyncConnector(aiomysql.connect, kwargs, policy, service, None)
-
-    async def connected() -> Any:
-        return _closes_after_the_server(await connector())
-
-    return _Pending(connected(), _close_connection)
+    return _Pending(connector(), _close_connection)
 
 
 class Pool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from connguard import _native
+
 
 class PolicyError(ValueError):
     """An invalid policy: names the file, line, table and key, and what is allowed.
@@ -60,10 +62,6 @@ class QueueTimeout(Exception):
     """
 
     def __init__(self, *, target: str, waited: float, limit: int, holding: int) -> None:
-        super().__init__(
-            f"connguard waited {waited:.2f}s (the policy deadline) for a turn to connect to "
-            f"{target}: this process holds {holding} connection(s) there and may open {limit}; "
-            "the server refused more. Hold connections for shorter or allow a longer deadline."
-        )
+        super().__init__(_native.queue_timeout_message(target, waited, holding, limit))
         self.target = target
         self.waited = waited

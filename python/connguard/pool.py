@@ -24,7 +24,6 @@ from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 from connguard import registry
 from connguard._native import Policy
 from connguard.connector import Connector
-from connguard.drivers import DRIVERS
 from connguard.dsn import mask_dsn, parse_dsn
 from connguard.errors import PoolTimeout
 from connguard.registry import PoolStats, configure, stats
@@ -163,7 +162,7 @@ def get_pool(
         driver = _SCHEMES[scheme]
     else:
         kwargs = dict(target)
-    if driver not in DRIVERS or driver == "aiomysql":
+    if driver not in _SCHEMES.values():
         raise ValueError(
             f"get_pool: driver must be mariadb, mysql.connector or pymysql, not {driver!r}"
         )

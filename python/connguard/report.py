@@ -1,4 +1,10 @@
-"""What connguard tells people: one WARNING per retry, one ERROR and a note on give-up."""
+"""What connguard tells people: one WARNING per retry, one ERROR and a note on give-up.
+
+The texts are the engine's (docs/spec.md section 4.2, held to
+tests/vectors/report.json); this module routes them to the ``connguard``
+logger, with the record's fields under ``extra["connguard"]``, and attaches
+the give-up to the driver's own exception.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from dataclasses import dataclass
 from connguard import _native
 from connguard.dsn import mask_dsn
 
-__all__ = ["GiveUp", "give_up_info", "log_retry", "report_give_up"]
+__all__ = ["GiveUp", "give_up", "give_up_info", "log_give_up", "log_retry"]
 
 logger = logging.getLogger("connguard")
 
@@ -32,80 +38,58 @@ def give_up_info(exc: BaseException) -> GiveUp | None:
     return info if isinstance(info, GiveUp) else None
 
 
-def _code_text(code: int | None) -> str:
-    if code is None:
-        return "network"
-    info = _native.code_info(code)
-    return f"{code} {info.name}" if info else str(code)
-
-
-def _where(service: str, target: str | None) -> str:
-    return f"service={service or 'default'} target={mask_dsn(target) if target else '-'}"
+def _target(target: str | None) -> str:
+    return mask_dsn(target) if target else ""
 
 
 def log_retry(
-    service: str,
-    target: str | None,
-    code: int | None,
-    verdict: _native.Verdict,
-    max_attempts: int,
-    exc: BaseException,
-    *,
-    queued: bool = False,
+    service: str, target: str | None, action: _native.Action, exc: BaseException | None
 ) -> None:
-    """One WARNING per retry; ``queued``: the limiter holds the caller, no sleep."""
-    then = "queued for a free slot" if queued else f"next in {verdict.delay:.3f}s"
+    """The WARNING of a ``retry`` action (its ``delay`` is None when the caller queues)."""
     logger.warning(
-        "connguard retry: %s code=%s (%s) attempt %d/%d, %s: %s",
-        _where(service, target),
-        _code_text(code),
-        verdict.error_class,
-        verdict.attempt,
-        max_attempts,
-        then,
-        mask_dsn(str(exc)),
+        "%s",
+        _native.retry_line(service, _target(target), action, mask_dsn(str(exc))),
         extra={
             "connguard": {
                 "event": "retry",
-                "code": code,
-                "attempt": verdict.attempt,
-                "delay": verdict.delay,
+                "code": action.code,
+                "attempt": action.attempt,
+                "delay": action.delay,
                 "service": service,
             }
         },
     )
 
 
-def report_give_up(
-    service: str,
-    target: str | None,
-    code: int | None,
-    info: GiveUp,
-    exc: BaseException,
-) -> None:
-    """Log the give-up and attach ``info`` and a note to the driver's exception."""
-    summary = (
-        f"connguard gave up after {info.attempts} attempt{'s' if info.attempts != 1 else ''} "
-        f"in {info.elapsed:.3f}s (reason: {info.reason}; last error {_code_text(code)}, "
-        f"{info.error_class}; {_where(service, target)})"
-    )
+def log_give_up(service: str, target: str | None, action: _native.Action, message: str) -> None:
+    """The ERROR of a ``give_up`` action."""
     logger.error(
-        "%s: %s",
-        summary,
-        mask_dsn(str(exc)),
+        "%s",
+        _native.give_up_line(service, _target(target), action, message),
         extra={
             "connguard": {
                 "event": "give_up",
-                "code": code,
-                "attempts": info.attempts,
-                "elapsed": info.elapsed,
-                "reason": info.reason,
+                "code": action.code,
+                "attempts": action.attempts,
+                "elapsed": action.elapsed,
+                "reason": action.reason,
                 "service": service,
             }
         },
     )
-    setattr(exc, _ATTR, info)
-    exc.add_note(summary)
-    known = _native.code_info(code) if code is not None else None
-    if known is not None and info.reason == "fatal":
-        exc.add_note(f"connguard: {known.code} {known.name}: {known.advice}")
+
+
+def give_up(
+    service: str, target: str | None, action: _native.Action, exc: BaseException
+) -> BaseException:
+    """Logs the give-up and returns the driver's ``exc`` carrying it (a note, and
+    :func:`give_up_info`)."""
+    log_give_up(service, target, action, mask_dsn(str(exc)))
+    setattr(
+        exc,
+        _ATTR,
+        GiveUp(action.attempts, action.elapsed, action.reason or "", action.code,
+               action.error_class or ""),
+    )  # fmt: skip
+    exc.add_note(_native.give_up_summary(service, _target(target), action))
+    return exc

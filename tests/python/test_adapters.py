@@ -72,19 +72,18 @@ def test_connect_timeout_goes_under_the_drivers_own_name(
     connect: Callable[..., Any], param: str, value: float
 ) -> None:
     policy = Policy.from_dict({"connect_timeout": "2.5s"})
-    assert Connector(connect, {"host": "h"}, policy, None, None).kwargs == {
-        "host": "h",
-        param: value,
-    }
-    explicit = Connector(connect, {param: 9}, policy, None, None)
-    assert explicit.kwargs[param] == 9  # the caller's own timeout wins
+    attempt = Connector(connect, {"host": "h"}, policy, None, None).attempt
+    assert attempt.call_kwargs(policy.connect_timeout)[param] == value
+    assert attempt.kwargs == {"host": "h"}  # each attempt gets its own cap
+    explicit = Connector(connect, {param: 9}, policy, None, None).attempt
+    assert explicit.call_kwargs(2.5)[param] == 9  # the caller's own timeout wins
 
 
 def test_partial_is_unwrapped_to_find_driver_and_target() -> None:
     connect = functools.partial(mariadb.connect, host="db", port=3307, user="app", password="pw")
     connector = Connector(connect, {"database": "main"}, Policy(), "web", None)
-    assert connector.connect_fn is mariadb.connect
-    assert connector.kwargs["connect_timeout"] == 5
+    assert connector.attempt.fn is mariadb.connect
+    assert connector.attempt.call_kwargs(5.0)["connect_timeout"] == 5
     assert connector.target == "mariadb://app@db:3307/main"
     assert connector.service == "web"
 

@@ -1,4 +1,4 @@
-"""connguard.aiomysql's ensure_closed(): QUIT, then the server's end of stream, then close.
+"""The aiomysql driver module's ensure_closed(): QUIT, then the server's end of stream, then close.
 
 A local socket server stands in for MariaDB's side of the close: what is
 tested is the order of events on a real socket, not a database."""
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from connguard import aiomysql as adapter
+from connguard.drivers import aiomysql as driver
 
 QUIT = b"\x01\x00\x00\x00\x01"
 
@@ -21,6 +21,7 @@ class _Conn:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader: asyncio.StreamReader | None = reader
         self._writer: asyncio.StreamWriter | None = writer
+        self.ensure_closed: Any = None
 
     def close(self) -> None:
         assert self._writer is not None
@@ -44,8 +45,8 @@ async def _close_against(server_closes: bool) -> tuple[list[str], _Conn]:
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     conn = _Conn(*await asyncio.open_connection("127.0.0.1", port))
-    wrapped: Any = adapter._closes_after_the_server(conn)
-    await wrapped.ensure_closed()
+    driver.DRIVER.opened(conn, {})
+    await conn.ensure_closed()
     events.append("ensure_closed returned")
     server.close()
     return events, conn
@@ -60,7 +61,7 @@ def test_ensure_closed_returns_after_the_server_closed_its_end() -> None:
 def test_a_server_that_never_closes_costs_at_most_the_bounded_wait(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(adapter, "SERVER_CLOSE_WAIT", 0.1)
+    monkeypatch.setattr(driver, "SERVER_CLOSE_WAIT", 0.1)
     events, conn = asyncio.run(_close_against(server_closes=False))
     assert events == ["server got QUIT", "ensure_closed returned"]
     assert conn._writer is None

@@ -1,22 +1,28 @@
-"""The limiter's gates for threads and asyncio: queueing, handoff, cancellation, no leaked slot."""
+"""The gate: one limiter per target for threads and asyncio alike; tickets, slots, no leak."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import threading
+from time import monotonic
 from typing import Any
 
 import pymysql
 import pytest
 
-import connguard.retry
+import connguard.runner
 from connguard import Policy
-from connguard.limiter import AsyncGate, Gate, new_waiter, track_close
-from connguard.retry import call_gated
+from connguard.gate import Gate, Ticket, gate_for, track_close
+from connguard.runner import Attempt, run, run_async
 
 # Probes paced so slowly (10 s, no jitter) that none fires during a test.
-NO_PROBES = {"initial_delay": "10s", "max_delay": "10s", "jitter": "none", "deadline": "30s"}
+NO_PROBES: dict[str, object] = {
+    "initial_delay": "10s",
+    "max_delay": "10s",
+    "jitter": "none",
+    "deadline": "30s",
+}
 ONE_AT_A_TIME = Policy.from_dict({"limiter": {"initial_limit": 1, "max_limit": 1}, **NO_PROBES})
 
 
@@ -28,76 +34,95 @@ class FakeConnection:
         self.closed += 1
 
 
-def test_async_waiter_cancelled_in_the_queue_leaves_it_and_leaks_no_slot() -> None:
-    async def run() -> None:
-        gate = AsyncGate(ONE_AT_A_TIME, asyncio.get_running_loop())
-        holder, waiter = new_waiter(), new_waiter()
-        gate.join(holder)
-        assert await gate.wait(holder, 1)
-        gate.connected(holder)
-        gate.join(waiter)
-        task = asyncio.create_task(gate.wait(waiter, 10))
-        await asyncio.sleep(0.01)
-        assert gate.limiter.queue == [waiter]
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert gate.limiter.queue == []
-        gate.released()
-        assert gate.limiter.in_use == 0
-
-    asyncio.run(run())
+def _held(gate: Gate) -> Ticket:
+    """A ticket that got the gate's only slot."""
+    holder = gate.ticket()
+    holder.join()
+    assert holder.wait(monotonic() + 1)
+    return holder
 
 
-def test_async_waiter_cancelled_just_after_its_grant_gives_the_slot_back() -> None:
-    async def run() -> None:
-        gate = AsyncGate(ONE_AT_A_TIME, asyncio.get_running_loop())
-        holder, waiter = new_waiter(), new_waiter()
-        gate.join(holder)
-        await gate.wait(holder, 1)
-        gate.connected(holder)
-        gate.join(waiter)
-        task = asyncio.create_task(gate.wait(waiter, 10))
-        await asyncio.sleep(0.01)
-        gate.released()  # grants the waiter...
-        task.cancel()  # ...which is cancelled before it runs again
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        assert gate.limiter.in_use == 0 and gate.limiter.queue == []
+def _state(gate: Gate) -> dict[str, int]:
+    limit, holding, in_use, queued = gate.state()
+    return {"limit": limit, "holding": holding, "in_use": in_use, "queued": queued}
 
-    asyncio.run(run())
+
+async def _cancelled_while_queued(release_first: bool) -> Gate:
+    """A task queued behind the gate's only slot is cancelled (after the slot's release
+    granted it, if ``release_first``); the call then orders ``left``."""
+    gate = Gate(ONE_AT_A_TIME)
+    slot = _held(gate).connected()
+    waiter = gate.ticket(asyncio.get_running_loop())
+    waiter.join()
+    task = asyncio.create_task(waiter.wait_async(monotonic() + 10))
+    await asyncio.sleep(0.01)
+    assert _state(gate)["queued"] == 1
+    if release_first:
+        slot.release()  # grants the waiter, which is cancelled before it runs again
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    waiter.left()
+    slot.release()  # a no-op when released already
+    return gate
+
+
+@pytest.mark.parametrize("release_first", [False, True], ids=["queued", "just-granted"])
+def test_a_task_cancelled_at_the_gate_leaks_no_slot(release_first: bool) -> None:
+    gate = asyncio.run(_cancelled_while_queued(release_first))
+    assert _state(gate) == {"limit": 1, "holding": 0, "in_use": 0, "queued": 0}
 
 
 def test_a_connection_closed_from_another_thread_hands_its_slot_over() -> None:
     gate = Gate(ONE_AT_A_TIME)
-    holder, waiter = new_waiter(), new_waiter()
-    gate.join(holder)
-    assert gate.wait(holder, 1)
-    gate.connected(holder)
-    conn = track_close(FakeConnection(), gate.released)
-    gate.join(waiter)
+    conn = track_close(FakeConnection(), _held(gate).connected().release)
+    waiter = gate.ticket()
+    waiter.join()
     granted: list[bool] = []
-    blocked = threading.Thread(target=lambda: granted.append(gate.wait(waiter, 10)))
+    blocked = threading.Thread(target=lambda: granted.append(waiter.wait(monotonic() + 10)))
     blocked.start()
     closer = threading.Thread(target=conn.close)
     closer.start()
     closer.join()
     blocked.join(timeout=10)
     assert granted == [True]
-    assert gate.limiter.in_use == 1 and conn.closed == 1
+    assert _state(gate)["in_use"] == 1 and conn.closed == 1
 
 
-def test_a_thread_whose_wait_times_out_leaves_the_queue() -> None:
+def test_a_thread_and_a_task_share_one_limiter() -> None:
+    """A slot a thread frees goes to a task on an event loop, and back: one queue."""
     gate = Gate(ONE_AT_A_TIME)
-    holder, waiter = new_waiter(), new_waiter()
-    gate.join(holder)
-    gate.wait(holder, 1)
-    gate.connected(holder)
-    gate.join(waiter)
-    assert gate.wait(waiter, 0.05) is False
-    assert gate.limiter.queue == []
-    gate.released()
-    assert gate.limiter.in_use == 0
+    slot = _held(gate).connected()
+
+    async def task_turn() -> bool:
+        ticket = gate.ticket(asyncio.get_running_loop())
+        ticket.join()
+        granted = await ticket.wait_async(monotonic() + 10)
+        ticket.connected().release()
+        return granted
+
+    result: list[bool] = []
+    loop_thread = threading.Thread(target=lambda: result.append(asyncio.run(task_turn())))
+    loop_thread.start()
+    deadline = monotonic() + 5
+    while _state(gate)["queued"] == 0 and monotonic() < deadline:
+        threading.Event().wait(0.005)
+    assert _state(gate)["queued"] == 1
+    slot.release()  # from this thread: wakes the task on its loop
+    loop_thread.join(timeout=10)
+    assert result == [True]
+    assert _state(gate) == {"limit": 1, "holding": 0, "in_use": 0, "queued": 0}
+
+
+def test_a_thread_whose_wait_times_out_is_not_granted() -> None:
+    gate = Gate(ONE_AT_A_TIME)
+    slot = _held(gate).connected()
+    waiter = gate.ticket()
+    waiter.join()
+    assert waiter.wait(monotonic() + 0.05) is False
+    waiter.left()
+    slot.release()
+    assert _state(gate)["in_use"] == 0 and _state(gate)["queued"] == 0
 
 
 def test_release_is_reported_once_even_if_closed_twice_or_collected() -> None:
@@ -109,6 +134,13 @@ def test_release_is_reported_once_even_if_closed_twice_or_collected() -> None:
     track_close(FakeConnection(), lambda: released.append(2))  # dropped without close
     gc.collect()
     assert released == [1, 2]
+
+
+def test_one_gate_per_target_key() -> None:
+    policy = Policy.from_dict(NO_PROBES)
+    key = ("tcp", "gate-test.invalid", 3306)
+    assert gate_for(key, policy) is gate_for(key, policy)
+    assert gate_for(key, policy) is not gate_for(("tcp", "gate-test.invalid", 3307), policy)
 
 
 class FullServer:
@@ -136,32 +168,71 @@ class FullServer:
 
         return Connection()
 
+    async def connect_async(self) -> Any:
+        return self.connect()
 
-def test_a_refused_caller_waits_in_the_queue_not_in_a_sleep(
+
+def _attempt(server: FullServer, gate: Gate, policy: Policy, asynchronous: bool = False) -> Attempt:
+    fn = server.connect_async if asynchronous else server.connect
+    return Attempt(fn, (), {}, None, policy, "", None, gate)
+
+
+def test_a_refused_caller_waits_at_the_gate_not_in_a_sleep(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     slept: list[float] = []
-    monkeypatch.setattr(connguard.retry, "sleep", slept.append)
+    monkeypatch.setattr(connguard.runner, "sleep", slept.append)
     policy = Policy.from_dict({"limiter": {"initial_limit": 2}, **NO_PROBES})
     gate, server = Gate(policy), FullServer(capacity=1)
-    first = call_gated(policy, server.connect, (), {}, target=None, service="", gate=gate)
+    first = run(_attempt(server, gate, policy))
     done: list[Any] = []
-    second = threading.Thread(
-        target=lambda: done.append(
-            call_gated(policy, server.connect, (), {}, target=None, service="", gate=gate)
-        )
-    )
+    second = threading.Thread(target=lambda: done.append(run(_attempt(server, gate, policy))))
     second.start()
     # The second is let in (slow start), refused by the full server, then queued.
-    for _ in range(1000):
-        limit, _in_use, queue = gate.snapshot()
-        if queue:
-            break
+    deadline = monotonic() + 5
+    while _state(gate)["queued"] == 0 and monotonic() < deadline:
         threading.Event().wait(0.005)
-    assert (limit, len(queue)) == (1, 1)
+    assert _state(gate)["limit"] == 1 and _state(gate)["queued"] == 1
     first.close()  # hands the slot over at once
     second.join(timeout=5)
     assert len(done) == 1 and slept == []
     assert server.refused == 1
     done[0].close()
-    assert gate.limiter.in_use == 0
+    assert _state(gate)["in_use"] == 0
+
+
+def test_threads_and_tasks_of_one_process_share_the_server_through_one_gate() -> None:
+    """8 threads and 8 tasks against a fake server of 3: never more than 3 held at once."""
+    policy = Policy.from_dict({"initial_delay": "5ms", "max_delay": "20ms", "deadline": "20s"})
+    gate, server = Gate(policy), FullServer(capacity=3)
+    peak: list[int] = []
+
+    def hold(conn: Any) -> None:
+        with server.lock:
+            peak.append(server.open)
+        threading.Event().wait(0.01)
+        conn.close()
+
+    def thread_client() -> None:
+        hold(run(_attempt(server, gate, policy)))
+
+    async def tasks() -> None:
+        async def client() -> None:
+            conn = await run_async(_attempt(server, gate, policy, asynchronous=True))
+            await asyncio.sleep(0.01)
+            with server.lock:
+                peak.append(server.open)
+            conn.close()
+
+        await asyncio.gather(*(client() for _ in range(8)))
+
+    threads = [threading.Thread(target=thread_client) for _ in range(8)]
+    threads.append(threading.Thread(target=lambda: asyncio.run(tasks())))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(peak) == 16 and max(peak) <= 3
+    assert _state(gate)["in_use"] == 0 and _state(gate)["queued"] == 0
+    # One limiter learned the server's capacity from both kinds of caller.
+    assert _state(gate)["limit"] <= 3

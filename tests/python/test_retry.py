@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pymysql
 import pytest
 
-import connguard.retry
-from connguard import Decision, Policy, _native, give_up_info, retry_call, retry_call_async
+import connguard.runner
+from connguard import Policy, _native, give_up_info, retry_call, retry_call_async
 
 SEED = 7
 POLICY = Policy.from_dict(
@@ -20,7 +20,7 @@ TARGET = "mariadb://app:hunter2@127.0.0.1:3306/main"
 
 
 class FakeClock:
-    """Stands in for time.monotonic/time.sleep inside connguard.retry."""
+    """Stands in for time.monotonic/time.sleep inside connguard.runner."""
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -37,9 +37,9 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     fake = FakeClock()
-    monkeypatch.setattr(connguard.retry, "monotonic", fake.monotonic)
-    monkeypatch.setattr(connguard.retry, "sleep", fake.sleep)
-    monkeypatch.setattr(connguard.retry, "new_decision", lambda policy: Decision(policy, SEED))
+    monkeypatch.setattr(connguard.runner, "monotonic", fake.monotonic)
+    monkeypatch.setattr(connguard.runner, "sleep", fake.sleep)
+    monkeypatch.setattr(connguard.runner, "new_seed", lambda: SEED)
     yield fake
 
 

@@ -1,10 +1,8 @@
 """pytest fixtures that provide a throwaway real MariaDB server.
 
-Registered through the ``pytest11`` entry point ``connguard`` when connguard is
-installed; without installing, load it with ``-p connguard.testing.pytest_plugin``.
-Both at once work too: loaded by ``-p`` under its module name, the plugin blocks
-the entry point, which pytest would otherwise reject as the same module under a
-second name.
+Opt-in: nothing is registered for every pytest run of every user. Load it with
+``-p connguard.testing.pytest_plugin`` (or ``addopts`` in your pytest
+configuration, as connguard's own pyproject.toml does).
 
 Fixtures
 --------
@@ -20,24 +18,12 @@ Fixtures
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from connguard.testing.server import MariaDBServer
-
-_ENTRY_POINT_NAME = "connguard"
-
-
-def pytest_plugin_registered(plugin: object, manager: pytest.PytestPluginManager) -> None:
-    # Called for this module itself too. If it came in via ``-p <module name>``, keep
-    # the pytest11 entry point (same module, name "connguard") from registering it again.
-    if plugin is sys.modules[__name__]:
-        name = manager.get_name(plugin)
-        if name != _ENTRY_POINT_NAME and manager.get_plugin(_ENTRY_POINT_NAME) is None:
-            manager.set_blocked(_ENTRY_POINT_NAME)
 
 
 @pytest.fixture(scope="session")

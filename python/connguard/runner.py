@@ -1,0 +1,257 @@
+"""The runners of a call (docs/spec.md section 7): threads and asyncio, one code path.
+
+The engine's :class:`~connguard._native.Call` decides everything: when to
+attempt and with what cap, when to sleep or wait at the gate, what to report
+to the gate, when to give up. :func:`_steps` performs its actions, except the
+three that wait (``attempt``, ``sleep``, ``wait``), which it yields; the two
+runners below only perform those, :func:`run` blocking a thread and
+:func:`run_async` awaiting on the loop, and send back what came of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass
+from time import monotonic, sleep
+from typing import Any
+
+from connguard import _native
+from connguard.classification import error_code, is_network_error
+from connguard.decision import new_seed
+from connguard.drivers import Driver
+from connguard.dsn import mask_dsn
+from connguard.errors import QueueTimeout
+from connguard.gate import Gate, Slot, Ticket, track_close
+from connguard.report import give_up, log_give_up, log_retry
+
+__all__ = ["Attempt", "run", "run_async"]
+
+# What an attempt came to: ("ok", connection) or ("failed", exception).
+_Outcome = tuple[str, Any]
+
+
+@dataclass
+class Attempt:
+    """How to make one attempt, and whom to tell about it."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+    driver: Driver | None
+    policy: _native.Policy
+    service: str
+    target: str | None
+    gate: Gate | None = None
+
+    def call_kwargs(self, cap: float) -> Mapping[str, Any]:
+        return self.driver.capped(self.kwargs, cap) if self.driver is not None else self.kwargs
+
+    def opened(self, conn: Any, slot: Slot | None) -> Any:
+        if self.driver is not None:
+            conn = self.driver.opened(conn, self.kwargs)
+        return track_close(conn, slot.release) if slot is not None else conn
+
+
+def _failure(exc: BaseException) -> tuple[bool, int | None]:
+    """Whether ``exc`` is a failure to connect (the call's business), and its code."""
+    if not isinstance(exc, Exception):
+        return False, None  # KeyboardInterrupt, CancelledError...: leave at once
+    code = error_code(exc)
+    return code is not None or is_network_error(exc), code
+
+
+class _Run:
+    """One call in progress: what it attempts, its ticket at the gate, when it started."""
+
+    __slots__ = ("attempt", "call", "start", "ticket")
+
+    def __init__(
+        self, attempt: Attempt, start: float, loop: asyncio.AbstractEventLoop | None
+    ) -> None:
+        self.attempt = attempt
+        self.start = start
+        self.call = _native.Call(attempt.policy, new_seed(), attempt.gate is not None)
+        gate = attempt.gate
+        self.ticket: Ticket | None = gate.ticket(loop) if gate is not None else None
+
+    def leave(self, t: float) -> None:
+        """Cancelled, interrupted, or not a connection failure: the call is abandoned."""
+        for _ in self.call.abandoned(t):
+            self.ticket.left()  # type: ignore[union-attr]
+
+
+def _steps(
+    run: _Run, actions: list[_native.Action], last: BaseException | None = None
+) -> Generator[_native.Action, Any, Any]:
+    """Performs the call's actions from ``actions`` on; yields those that wait."""
+    attempt, call, ticket = run.attempt, run.call, run.ticket
+    slot: Slot | None = None
+    conn: Any = None
+    while True:
+        waits: _native.Action | None = None
+        for action in actions:
+            do = action.do
+            if do == "retry":
+                log_retry(attempt.service, attempt.target, action, last)
+            elif do == "join":
+                ticket.join()  # type: ignore[union-attr]
+            elif do == "rejected":
+                ticket.rejected()  # type: ignore[union-attr]
+            elif do == "left":
+                ticket.left()  # type: ignore[union-attr]
+            elif do == "connected":
+                slot = ticket.connected()  # type: ignore[union-attr]
+            elif do == "done":
+                return attempt.opened(conn, slot)
+            elif do == "give_up":
+                raise _given_up(attempt, action, last)
+            else:
+                waits = action  # attempt, sleep or wait: always the last action
+        assert waits is not None
+        try:
+            outcome = yield waits
+        except BaseException:
+            run.leave(monotonic() - run.start)
+            raise
+        t = monotonic() - run.start
+        if waits.do == "sleep":
+            actions = call.woke(t)
+        elif waits.do == "wait":
+            actions = call.granted(t) if outcome else call.expired(t)
+        else:
+            kind, value = outcome
+            if kind == "ok":
+                conn = value
+                actions = call.succeeded(t)
+                continue
+            ours, code = _failure(value)
+            if not ours:
+                run.leave(t)
+                raise value
+            last = value
+            actions = call.failed(t, code)
+
+
+def _given_up(
+    attempt: Attempt, action: _native.Action, last: BaseException | None
+) -> BaseException:
+    """The error a give-up raises: the driver's last, annotated; or, never admitted, why not."""
+    if last is not None:
+        return give_up(attempt.service, attempt.target, action, last)
+    limit, holding, _, _ = attempt.gate.state() if attempt.gate is not None else (0, 0, 0, 0)
+    target = mask_dsn(attempt.target) if attempt.target else ""
+    timeout = QueueTimeout(target=target, waited=action.elapsed, limit=limit, holding=holding)
+    log_give_up(attempt.service, attempt.target, action, str(timeout))
+    return timeout
+
+
+def _begin(
+    attempt: Attempt,
+    start: float,
+    first: BaseException | None,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> tuple[_Run, Generator[_native.Action, Any, Any]]:
+    """A call from its start, or after a first attempt that failed before any call existed
+    (the hot path makes one attempt and builds nothing)."""
+    run = _Run(attempt, start, loop)
+    actions = run.call.start()
+    if first is None:
+        return run, _steps(run, actions)
+    ours, code = _failure(first)
+    if not ours:
+        raise first
+    return run, _steps(run, run.call.failed(monotonic() - start, code), first)
+
+
+def _first_cap(attempt: Attempt) -> float:
+    return min(attempt.policy.connect_timeout, attempt.policy.deadline)
+
+
+def run(attempt: Attempt) -> Any:
+    """One call on this thread: blocks in attempts, sleeps and waits at the gate."""
+    start = monotonic()
+    first: BaseException | None = None
+    if attempt.gate is None:
+        try:  # the hot path
+            return attempt.opened(
+                attempt.fn(*attempt.args, **attempt.call_kwargs(_first_cap(attempt))), None
+            )
+        except Exception as exc:
+            first = exc
+    current, steps = _begin(attempt, start, first)
+    outcome: Any = None
+    while True:
+        try:
+            action = steps.send(outcome)
+        except StopIteration as done:
+            return done.value
+        try:
+            outcome = _perform(current, action)
+        except BaseException as exc:  # interrupted: the call leaves the gate
+            steps.throw(exc)
+
+
+def _seconds(value: float | None) -> float:
+    assert value is not None  # the field every attempt, sleep and wait action has
+    return value
+
+
+def _perform(current: _Run, action: _native.Action) -> Any:
+    attempt = current.attempt
+    if action.do == "attempt":
+        try:
+            return (
+                "ok",
+                attempt.fn(*attempt.args, **attempt.call_kwargs(_seconds(action.timeout))),
+            )
+        except Exception as exc:
+            return ("failed", exc)
+    if action.do == "sleep":
+        sleep(_seconds(action.delay))
+        return None
+    assert current.ticket is not None
+    return current.ticket.wait(current.start + _seconds(action.until))
+
+
+async def _attempt_async(attempt: Attempt, cap: float) -> Any:
+    pending: Awaitable[Any] = attempt.fn(*attempt.args, **attempt.call_kwargs(cap))
+    if attempt.driver is not None and not attempt.driver.bounds_handshake:
+        async with asyncio.timeout(cap):
+            return await pending
+    return await pending
+
+
+async def run_async(attempt: Attempt) -> Any:
+    """One call on the running loop: awaits attempts, sleeps and turns at the gate."""
+    start = monotonic()
+    first: BaseException | None = None
+    if attempt.gate is None:
+        try:  # the hot path
+            return attempt.opened(await _attempt_async(attempt, _first_cap(attempt)), None)
+        except Exception as exc:
+            first = exc
+    current, steps = _begin(attempt, start, first, asyncio.get_running_loop())
+    outcome: Any = None
+    while True:
+        try:
+            action = steps.send(outcome)
+        except StopIteration as done:
+            return done.value
+        try:
+            outcome = await _perform_async(current, action)
+        except BaseException as exc:  # cancelled: the call leaves the gate
+            steps.throw(exc)
+
+
+async def _perform_async(current: _Run, action: _native.Action) -> Any:
+    if action.do == "attempt":
+        try:
+            return ("ok", await _attempt_async(current.attempt, _seconds(action.timeout)))
+        except Exception as exc:
+            return ("failed", exc)
+    if action.do == "sleep":
+        await asyncio.sleep(_seconds(action.delay))
+        return None
+    assert current.ticket is not None
+    return await current.ticket.wait_async(current.start + _seconds(action.until))
