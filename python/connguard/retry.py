@@ -9,10 +9,11 @@ function names no server, so it cannot be queued with the others.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from time import monotonic
 from typing import Any, TypeVar
 
 from connguard._native import Policy
-from connguard.runner import Attempt, run, run_async
+from connguard.runner import Attempt, resume, resume_async
 
 __all__ = ["retry_call", "retry_call_async"]
 
@@ -33,7 +34,15 @@ def retry_call(
     driver's own last exception is raised, with a note and
     :func:`connguard.give_up_info` telling attempts, elapsed time and reason.
     """
-    result: T = run(Attempt(fn, args, kwargs, None, policy, policy.service, target))
+    # The success path is inline (one clock read, no further call before fn): it is the hot one.
+    start = monotonic()
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        first = exc
+    result: T = resume(
+        Attempt(fn, args, kwargs, None, policy, policy.service, target), start, first
+    )
     return result
 
 
@@ -49,5 +58,11 @@ async def retry_call_async(
 
     Sleeps with ``asyncio.sleep``, so cancelling the task stops it at once.
     """
-    result: T = await run_async(Attempt(fn, args, kwargs, None, policy, policy.service, target))
+    start = monotonic()
+    try:
+        return await fn(*args, **kwargs)
+    except Exception as exc:
+        first = exc
+    attempt = Attempt(fn, args, kwargs, None, policy, policy.service, target)
+    result: T = await resume_async(attempt, start, first)
     return result

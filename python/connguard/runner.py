@@ -25,7 +25,7 @@ from connguard.errors import QueueTimeout
 from connguard.gate import Gate, Slot, Ticket, track_close
 from connguard.report import give_up, log_give_up, log_retry
 
-__all__ = ["Attempt", "run", "run_async"]
+__all__ = ["Attempt", "resume", "resume_async", "run", "run_async"]
 
 # What an attempt came to: ("ok", connection) or ("failed", exception).
 _Outcome = tuple[str, Any]
@@ -179,6 +179,12 @@ def run(attempt: Attempt) -> Any:
             )
         except Exception as exc:
             first = exc
+    return resume(attempt, start, first)
+
+
+def resume(attempt: Attempt, start: float, first: BaseException | None) -> Any:
+    """:func:`run` from its start (``first`` None) or after a first attempt, made at
+    ``start``, failed with ``first`` (a caller's own hot path)."""
     current, steps = _begin(attempt, start, first)
     outcome: Any = None
     while True:
@@ -231,6 +237,11 @@ async def run_async(attempt: Attempt) -> Any:
             return attempt.opened(await _attempt_async(attempt, _first_cap(attempt)), None)
         except Exception as exc:
             first = exc
+    return await resume_async(attempt, start, first)
+
+
+async def resume_async(attempt: Attempt, start: float, first: BaseException | None) -> Any:
+    """:func:`run_async` from its start, or after a failed first attempt (see :func:`resume`)."""
     current, steps = _begin(attempt, start, first, asyncio.get_running_loop())
     outcome: Any = None
     while True:

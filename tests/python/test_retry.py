@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pymysql
 import pytest
 
+import connguard.retry
 import connguard.runner
 from connguard import Policy, _native, give_up_info, retry_call, retry_call_async
 
@@ -38,6 +39,7 @@ class FakeClock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     fake = FakeClock()
     monkeypatch.setattr(connguard.runner, "monotonic", fake.monotonic)
+    monkeypatch.setattr(connguard.retry, "monotonic", fake.monotonic)
     monkeypatch.setattr(connguard.runner, "sleep", fake.sleep)
     monkeypatch.setattr(connguard.runner, "new_seed", lambda: SEED)
     yield fake
