@@ -3,13 +3,8 @@
 See :mod:`connguard.testing.server` for details and environment variables.
 """
 
-from connguard.testing.server import (
-    MIN_MAX_CONNECTIONS,
-    AdminSQLError,
-    MariaDBNotFoundError,
-    MariaDBServer,
-    MariaDBServerError,
-)
+from connguard.testing.errors import AdminSQLError, MariaDBNotFoundError, MariaDBServerError
+from connguard.testing.server import MIN_MAX_CONNECTIONS, MariaDBServer
 
 __all__ = [
     "MIN_MAX_CONNECTIONS",

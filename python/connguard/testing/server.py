@@ -79,8 +79,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -93,40 +91,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-__all__ = [
-    "MIN_MAX_CONNECTIONS",
-    "AdminSQLError",
-    "MariaDBNotFoundError",
-    "MariaDBServer",
-    "MariaDBServerError",
-]
+from connguard.testing.admin_sql import run_sql, sql_string
+from connguard.testing.binaries import Binaries, find_binaries
+from connguard.testing.errors import MariaDBServerError
+from connguard.testing.process import free_port, log_tail, terminate
+
+__all__ = ["MIN_MAX_CONNECTIONS", "MariaDBServer"]
 
 logger = logging.getLogger("connguard.testing")
 
-BIN_DIR_ENV = "CONNGUARD_TEST_MARIADB_BIN_DIR"
 KEEP_DATADIR_ENV = "CONNGUARD_TEST_MARIADB_KEEP_DATADIR"
 
 #: MariaDB clamps ``max_connections`` to at least this value.
 MIN_MAX_CONNECTIONS = 10
 _MAX_MAX_CONNECTIONS = 100000
 
-_SEARCH_DIRS = (
-    "/usr/sbin",
-    "/usr/bin",
-    "/usr/libexec",
-    "/usr/local/sbin",
-    "/usr/local/bin",
-)
-# Preferred name first, then the legacy MySQL-compatible name.
-_SERVER_NAMES = ("mariadbd", "mysqld")
-_INSTALL_DB_NAMES = ("mariadb-install-db", "mysql_install_db")
-_CLIENT_NAMES = ("mariadb", "mysql")
-_ADMIN_NAMES = ("mariadb-admin", "mysqladmin")
-
 _IDENT_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 _STATUS_NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _OPTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
-_ERRNO_RE = re.compile(r"ERROR (\d+) \(")
 _PORT_IN_USE_MARKERS = (
     "Address already in use",
     "Bind on TCP/IP port",
@@ -136,174 +118,11 @@ _PORT_IN_USE_MARKERS = (
 _MAX_SOCKET_PATH = 100
 
 _STOP_TIMEOUT = 30.0
-_CLIENT_TIMEOUT = 60.0
 _PORT_ATTEMPTS = 3
-_LOG_TAIL_LINES = 25
-_ADMIN_FULL_RETRY_SECONDS = 5.0
-_ER_CON_COUNT_ERROR = 1040
-
-
-class MariaDBServerError(RuntimeError):
-    """The test server could not be set up, started, stopped or queried."""
-
-
-class MariaDBNotFoundError(MariaDBServerError):
-    """A MariaDB program needed by the harness is not installed."""
-
-
-class AdminSQLError(MariaDBServerError):
-    """An administrative statement failed; ``errno`` is MariaDB's error code if known."""
-
-    def __init__(self, message: str, errno: int | None = None) -> None:
-        super().__init__(message)
-        self.errno = errno
 
 
 class _PortInUseError(MariaDBServerError):
     pass
-
-
-@dataclass(frozen=True)
-class _Binaries:
-    server: str
-    install_db: str
-    client: str
-    admin: str
-    basedir: str | None = None
-
-
-def _search_dirs() -> list[str]:
-    dirs: list[str] = []
-    env_dir = os.environ.get(BIN_DIR_ENV)
-    if env_dir:
-        dirs.append(env_dir)
-    dirs.extend(p for p in os.environ.get("PATH", "").split(os.pathsep) if p)
-    dirs.extend(_SEARCH_DIRS)
-    seen: set[str] = set()
-    unique: list[str] = []
-    for d in dirs:
-        if d not in seen:
-            seen.add(d)
-            unique.append(d)
-    return unique
-
-
-def _find_program(names: tuple[str, ...], dirs: list[str]) -> str | None:
-    for name in names:
-        for d in dirs:
-            candidate = os.path.join(d, name)
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-                return candidate
-    return None
-
-
-def find_binaries() -> _Binaries:
-    """Locate the MariaDB programs, raising :class:`MariaDBNotFoundError` if one is missing."""
-    dirs = _search_dirs()
-    found: dict[str, str] = {}
-    missing: list[str] = []
-    for key, names in (
-        ("server", _SERVER_NAMES),
-        ("install_db", _INSTALL_DB_NAMES),
-        ("client", _CLIENT_NAMES),
-        ("admin", _ADMIN_NAMES),
-    ):
-        path = _find_program(names, dirs)
-        if path is None:
-            missing.append(names[0])
-        else:
-            found[key] = path
-    if missing:
-        raise MariaDBNotFoundError(
-            f"MariaDB program(s) not found: {', '.join(missing)} "
-            f"(searched ${BIN_DIR_ENV}, PATH and {', '.join(_SEARCH_DIRS)}). "
-            "Install the server and client with `apt-get install mariadb-server` "
-            "(Debian/Ubuntu), or run `make setup`, or point "
-            f"{BIN_DIR_ENV} at a directory holding mariadbd, mariadb-install-db, "
-            "mariadb and mariadb-admin."
-        )
-    basedir: str | None = None
-    env_dir = os.environ.get(BIN_DIR_ENV)
-    if env_dir and os.path.dirname(found["install_db"]) == env_dir.rstrip("/"):
-        parent = Path(env_dir).resolve().parent
-        if (parent / "share").is_dir() and str(parent) != "/usr":
-            basedir = str(parent)
-    return _Binaries(basedir=basedir, **found)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _sql_string(value: str) -> str:
-    """Quote ``value`` as a MariaDB string literal (default sql_mode)."""
-    escaped = (
-        value.replace("\\", "\\\\")
-        .replace("'", "\\'")
-        .replace("\0", "\\0")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\x1a", "\\Z")
-    )
-    return f"'{escaped}'"
-
-
-_BATCH_ESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "0": "\0"}
-
-
-def _unescape_batch(value: str) -> str:
-    """Undo the escaping of tabs, newlines, NULs and backslashes done by ``mariadb --batch``."""
-    if "\\" not in value:
-        return value
-    out: list[str] = []
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\" and i + 1 < len(value) and value[i + 1] in _BATCH_ESCAPES:
-            out.append(_BATCH_ESCAPES[value[i + 1]])
-            i += 2
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def _tail(path: Path, offset: int = 0, lines: int = _LOG_TAIL_LINES, *, head: bool = False) -> str:
-    """The last (or with ``head``, first) ``lines`` lines of a log from ``offset`` on."""
-    try:
-        with path.open("rb") as f:
-            f.seek(offset)
-            data = f.read()
-    except OSError:
-        return "(no log)"
-    text = data.decode("utf-8", errors="replace").rstrip()
-    if not text:
-        return "(log is empty)"
-    all_lines = text.splitlines()
-    return "\n".join(all_lines[:lines] if head else all_lines[-lines:])
-
-
-def _terminate(proc: subprocess.Popen[bytes], timeout: float, graceful: bool = True) -> None:
-    """Stop ``proc``: SIGTERM and wait (unless not graceful), then SIGKILL."""
-    if proc.poll() is not None:
-        return
-    if graceful:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-            return
-        except subprocess.TimeoutExpired:
-            logger.warning(
-                "mariadbd (pid %d) did not stop within %.0fs after SIGTERM; killing it",
-                proc.pid,
-                timeout,
-            )
-    with contextlib.suppress(ProcessLookupError):
-        proc.kill()
-    proc.wait()
 
 
 @dataclass
@@ -319,7 +138,7 @@ class _Resources:
     def stop_process(self, timeout: float = _STOP_TIMEOUT, graceful: bool = True) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            _terminate(proc, timeout, graceful)
+            terminate(proc, timeout, graceful)
         if self.log_file is not None:
             self.log_file.close()
             self.log_file = None
@@ -394,7 +213,7 @@ class MariaDBServer:
             self.options[name] = None if value is None else str(value)
         self.startup_timeout = startup_timeout
         self.startup_seconds: float | None = None
-        self._bins: _Binaries | None = None
+        self._bins: Binaries | None = None
         self._res = _Resources(keep_datadir=os.environ.get(KEEP_DATADIR_ENV) == "1")
         self._finalizer = weakref.finalize(self, self._res.finalize)
         self._log_offset = 0
@@ -605,7 +424,7 @@ class MariaDBServer:
         """
         if not _STATUS_NAME_RE.match(name):
             raise ValueError(f"invalid status variable name {name!r}")
-        rows = self._run_sql(f"SHOW GLOBAL STATUS LIKE {_sql_string(name)}")
+        rows = self._run_sql(f"SHOW GLOBAL STATUS LIKE {sql_string(name)}")
         for row in rows:
             if len(row) >= 2 and row[0].lower() == name.lower():
                 try:
@@ -620,7 +439,7 @@ class MariaDBServer:
         """How many connections ``user`` (default: the test account) has open now."""
         who = self.user if user is None else user
         rows = self._run_sql(
-            f"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = {_sql_string(who)}"
+            f"SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = {sql_string(who)}"
         )
         return int(rows[0][0])
 
@@ -709,13 +528,12 @@ class MariaDBServer:
                     check=False,
                 )
             except subprocess.TimeoutExpired:
-                raise MariaDBServerError(
-                    f"mariadb-install-db timed out; log:\n{_tail(install_log, lines=8, head=True)}"
-                ) from None
+                shown = log_tail(install_log, lines=8, head=True)
+                raise MariaDBServerError(f"mariadb-install-db timed out; log:\n{shown}") from None
         if result.returncode != 0:
             raise MariaDBServerError(
                 f"mariadb-install-db failed with exit code {result.returncode}; "
-                f"log:\n{_tail(install_log, lines=8, head=True)}"
+                f"log:\n{log_tail(install_log, lines=8, head=True)}"
             )
 
     def _server_args(self) -> list[str]:
@@ -762,10 +580,10 @@ class MariaDBServer:
         attempts = _PORT_ATTEMPTS
         for attempt in range(1, attempts + 1):
             if self._requested_port is None:
-                self._port = _free_port()
-            self._admin_port = _free_port()
+                self._port = free_port()
+            self._admin_port = free_port()
             while self._admin_port == self._port:
-                self._admin_port = _free_port()
+                self._admin_port = free_port()
             try:
                 self._spawn_and_wait()
                 return
@@ -814,7 +632,7 @@ class MariaDBServer:
         while True:
             code = proc.poll()
             if code is not None:
-                tail = _tail(self.log_path, self._log_offset)
+                tail = log_tail(self.log_path, self._log_offset)
                 message = (
                     f"mariadbd exited with code {code} during startup on port {self._port}; "
                     f"error log:\n{tail}"
@@ -836,19 +654,19 @@ class MariaDBServer:
                 raise MariaDBServerError(
                     f"mariadbd did not become ready within {self.startup_timeout:.0f}s "
                     f"on port {self._port}; error log:\n"
-                    f"{_tail(self.log_path, self._log_offset)}"
+                    f"{log_tail(self.log_path, self._log_offset)}"
                 )
             time.sleep(delay)
             delay = min(delay * 1.5, 0.2)
 
     def _setup_account(self) -> None:
         db = f"`{self.database}`"
-        pw = _sql_string(self.password)
+        pw = sql_string(self.password)
         statements = [f"CREATE DATABASE IF NOT EXISTS {db}"]
         # 127.0.0.1: TCP clients (with skip-name-resolve loopback is never 'localhost');
         # localhost: unix socket clients.
         for host in ("127.0.0.1", "localhost"):
-            account = f"{_sql_string(self.user)}@{_sql_string(host)}"
+            account = f"{sql_string(self.user)}@{sql_string(host)}"
             statements.append(f"CREATE USER {account} IDENTIFIED BY {pw}")
             statements.append(f"GRANT ALL PRIVILEGES ON {db}.* TO {account}")
         self._run_sql(";\n".join(statements) + ";")
@@ -866,50 +684,9 @@ class MariaDBServer:
         ]
 
     def _run_sql(self, sql: str) -> list[tuple[str, ...]]:
-        """Run ``sql`` as root; retry briefly if ``extra_max_connections`` is exhausted."""
-        deadline = time.monotonic() + _ADMIN_FULL_RETRY_SECONDS
-        while True:
-            try:
-                return self._run_sql_once(sql)
-            except AdminSQLError as exc:
-                if exc.errno != _ER_CON_COUNT_ERROR or time.monotonic() >= deadline:
-                    raise
-            time.sleep(0.05)
+        return run_sql(self._client_command, sql, self._redact)
 
-    def _run_sql_once(self, sql: str) -> list[tuple[str, ...]]:
+    def _client_command(self) -> list[str]:
         if self._res.proc is None or self._bins is None or self._res.base_dir is None:
             raise MariaDBServerError("the MariaDB test server is not running")
-        args = [
-            self._bins.client,
-            *self._admin_conn_args(),
-            "--batch",
-            "--skip-column-names",
-            "--connect-timeout=10",
-        ]
-        try:
-            result = subprocess.run(
-                args,
-                input=sql.encode(),
-                capture_output=True,
-                timeout=_CLIENT_TIMEOUT,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise AdminSQLError(
-                f"admin SQL timed out after {_CLIENT_TIMEOUT:.0f}s: {self._redact(sql)[:200]}"
-            ) from None
-        if result.returncode != 0:
-            err = self._redact(result.stderr.decode("utf-8", errors="replace").strip())
-            m = _ERRNO_RE.search(err)
-            errno = int(m.group(1)) if m else None
-            if "Too many connections" in err:
-                errno = _ER_CON_COUNT_ERROR
-            raise AdminSQLError(
-                f"admin SQL failed: {err} (statement: {self._redact(sql)[:200]})",
-                errno=errno,
-            )
-        out = result.stdout.decode("utf-8", errors="replace")
-        if not out:
-            return []
-        lines = out.removesuffix("\n").split("\n")
-        return [tuple(_unescape_batch(v) for v in line.split("\t")) for line in lines]
+        return [self._bins.client, *self._admin_conn_args()]
