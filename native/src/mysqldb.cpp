@@ -13,6 +13,7 @@
 
 #include "connguard/environment_policy.hpp"
 #include "server_end.hpp"
+#include "server_key.hpp"
 
 namespace connguard {
 namespace {
@@ -125,7 +126,7 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
     };
     if (policy.limiter.enabled) {
         const std::shared_ptr<Gate> gate =
-            Gate::of(host + ":" + std::to_string(port), policy, options_.clock, options_.seed);
+            Gate::of(detail::server_key(host, port), policy, options_.clock, options_.seed);
         Admitted admitted =
             retry_connect_gated(policy, site, attempt, *gate, options_.log_sink, options_.seed);
         attempts_ = admitted.attempts;
