@@ -148,6 +148,45 @@ export class Limiter<W = unknown> {
   probe(): LimiterActions<W>;
 }
 
+/** What a Call answers to an event (docs/spec.md 7): actions for its runner to perform, in order. */
+export type CallAction =
+  | { do: 'join' }
+  | { do: 'connected' }
+  | { do: 'rejected' }
+  | { do: 'left' }
+  /** Wait at the gate until `until` seconds into the call, then feed granted or expired. */
+  | { do: 'wait'; until: number }
+  /** One connection attempt, capped at `timeout` seconds. */
+  | { do: 'attempt'; timeout: number }
+  /** Sleep `delay` seconds, then feed woke. */
+  | { do: 'sleep'; delay: number }
+  /** The retry WARNING; `delay` null: the caller waits at the gate instead of sleeping. */
+  | { do: 'retry'; attempt: number; max_attempts: number; code: number | null; class: ErrorClass; delay: number | null; elapsed: number }
+  /** The give-up ERROR; `attempted` false (a caller that never had a turn): `code` and `class` null. */
+  | { do: 'give_up'; reason: Reason; attempts: number; elapsed: number; code: number | null; class: ErrorClass | null; attempted: boolean }
+  | { do: 'done'; attempts: number; elapsed: number };
+
+/**
+ * One call to connect (docs/spec.md 7): a state machine with no clock. A
+ * runner feeds it events, `t` the seconds since the call started, and
+ * performs the actions each answers. An event its phase does not take throws
+ * CallError and changes nothing.
+ */
+export class Call {
+  /** `gated`: the call goes through a gate (the limiter is enabled and the target known). */
+  constructor(policy: Policy, seed: bigint | number | string, gated: boolean);
+  readonly phase: 'idle' | 'waiting' | 'attempting' | 'sleeping' | 'done';
+  start(): CallAction[];
+  granted(t: number): CallAction[];
+  succeeded(t: number): CallAction[];
+  /** `code` null: a network error with no server code. */
+  failed(t: number, code: number | null): CallAction[];
+  woke(t: number): CallAction[];
+  expired(t: number): CallAction[];
+  abandoned(t: number): CallAction[];
+}
+export class CallError extends Error {}
+
 /** Set as `error.connguard` on the driver's own error when connguard gives up. */
 export interface GiveUp {
   readonly attempts: number;
@@ -155,6 +194,7 @@ export interface GiveUp {
   readonly reason: Reason;
   readonly errorClass: ErrorClass;
   readonly code: number | null;
+  /** The give-up line's head (docs/spec.md 4.2), and `; ADVICE` for a fatal code connguard knows. */
   readonly summary: string;
   /** For a fatal code connguard knows: what an operator should do. */
   readonly advice: string | null;
@@ -163,10 +203,16 @@ export function giveUpInfo(error: unknown): GiveUp | undefined;
 
 export function maskDsn(text: string): string;
 
-/** `await connect()`, retried per `policy` while it fails to connect. */
+/** One attempt's cap: it should give up after `timeout` seconds, when `signal` aborts (with a network timeout error). */
+export interface AttemptCap {
+  timeout: number;
+  signal: AbortSignal;
+}
+
+/** `await connect(cap)`, retried per `policy` while it fails to connect (as mysql2's errors tell). */
 export function retryCall<T>(
   policy: Policy,
-  connect: () => Promise<T>,
+  connect: (cap: AttemptCap) => Promise<T>,
   options?: { service?: string; target?: string; logger?: Logger; signal?: AbortSignal },
 ): Promise<T>;
 

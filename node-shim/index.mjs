@@ -1,6 +1,8 @@
 import connguard from './index.js';
 
 export const {
+  Call,
+  CallError,
   DEFAULT_POLICY,
   Decision,
   Limiter,

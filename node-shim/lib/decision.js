@@ -57,9 +57,4 @@ function newSeed() {
   return seeds.next();
 }
 
-/** A fresh decision for one call, with its own random seed. */
-function newDecision(policy) {
-  return new Decision(policy, newSeed());
-}
-
-module.exports = { Decision, newDecision, newSeed };
+module.exports = { Decision, newSeed };

@@ -1,118 +1,114 @@
 'use strict';
-// One Limiter per process and target server, run on the event loop (docs/spec.md
-// section 6): grants call the waiter back, probe timers fire probe(), and every
-// connection connguard opened reports its close, so a close hands its slot to
-// the next waiter at once.
+// Load control's I/O side (docs/spec.md 6.1): one Gate per process and
+// target, holding that target's Limiter and firing its probe timer; a Ticket
+// per call, which the call's actions (lib/call.js) report through; a Slot per
+// connection opened, released once when it closes. Everything runs on the
+// event loop, so the limiter needs no lock: a grant happens inside the event
+// that frees room, and a close hands its slot to the next waiter at once.
 
 const { newSeed } = require('./decision');
 const { Limiter } = require('./limiter');
 
-/** A caller waited its whole deadline in the limiter's queue without one attempt. */
-class QueueTimeoutError extends Error {
-  constructor({ target, waited, limit, holding }) {
-    super(
-      `connguard waited ${waited.toFixed(2)}s (the policy deadline) for a turn to connect to ${target}: ` +
-        `this process holds ${holding} connection(s) there and may open ${limit}; the server refused more. ` +
-        'Hold connections for shorter or allow a longer deadline.',
-    );
-    this.name = 'QueueTimeoutError';
-    this.code = 'CONNGUARD_QUEUE_TIMEOUT';
-    this.target = target;
-    this.waited = waited;
-  }
-}
-
-let lastWaiter = 0;
-
-/** A waiter id, unique in the process. */
-function newWaiter() {
-  lastWaiter += 1;
-  return lastWaiter;
-}
-
-/** One target's limiter. Callbacks run synchronously inside the event that grants them. */
 class Gate {
   constructor(policy, seed = newSeed()) {
     this.limiter = new Limiter(policy, seed);
-    this.turns = new Map(); // waiter -> what to call on its turn
   }
 
-  /** `waiter` queues; `onTurn()` is called once it may attempt (perhaps before join returns). */
-  join(waiter, onTurn) {
-    this.turns.set(waiter, onTurn);
-    this.apply(this.limiter.acquire(waiter));
+  /** A caller's place at this gate, for one call. */
+  ticket() {
+    return new Ticket(this);
   }
 
-  /** Its attempt was refused for capacity: back to the queue's head, `onTurn()` on its next turn. */
-  rejected(waiter, onTurn) {
-    this.turns.set(waiter, onTurn);
-    this.apply(this.limiter.rejected(waiter));
-  }
-
-  /** Its attempt succeeded; `onClose(release)` must call release() once the connection closes. */
-  connected(waiter, onClose) {
-    this.apply(this.limiter.connected(waiter));
-    let open = true;
-    onClose(() => {
-      if (!open) return;
-      open = false;
-      this.apply(this.limiter.released());
-    });
-  }
-
-  /** Its attempt failed otherwise, or it gave up, queued or granted: its place or slot is freed. */
-  left(waiter) {
-    this.turns.delete(waiter);
-    this.apply(this.limiter.left(waiter));
-  }
-
-  /**
-   * `waiter` queues (event 'acquire' or 'rejected'); resolves true on its turn,
-   * false when `seconds` pass first; rejects with the reason when `signal`
-   * aborts first. Out of turn either way, it has left the queue.
-   */
-  turn(event, waiter, seconds, signal) {
-    return new Promise((resolve, reject) => {
-      let timer;
-      const out = (settle) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', aborted);
-        settle();
-      };
-      const aborted = () => out(() => {
-        this.left(waiter);
-        reject(signal.reason);
-      });
-      const onTurn = () => out(() => resolve(true));
-      if (signal?.aborted) {
-        this.left(waiter); // also frees the slot of an attempt just refused
-        reject(signal.reason);
-        return;
-      }
-      signal?.addEventListener('abort', aborted, { once: true });
-      timer = setTimeout(() => out(() => {
-        this.left(waiter);
-        resolve(false);
-      }), Math.max(0, seconds) * 1000);
-      if (event === 'rejected') this.rejected(waiter, onTurn);
-      else this.join(waiter, onTurn);
-    });
-  }
-
+  // Carries out the limiter's answer to an event: wake the granted, arm the probe.
   apply({ granted, probeIn }) {
-    for (const waiter of granted) {
-      const onTurn = this.turns.get(waiter);
-      this.turns.delete(waiter);
-      onTurn?.();
-    }
+    for (const ticket of granted) ticket.grant();
     // Unref'd: an armed probe outlives its waiters when they leave, and must not keep the process up.
     if (probeIn !== null) setTimeout(() => this.apply(this.limiter.probe()), probeIn * 1000).unref();
   }
 }
 
+/** One caller's place at a gate; the limiter's waiter is the ticket itself. */
+class Ticket {
+  constructor(gate) {
+    this.gate = gate;
+    this.turn = false; // granted, and no report since
+    this.wake = null; // what a grant calls while wait() is pending
+  }
+
+  /** Joins the queue's tail. */
+  join() {
+    this.report((limiter) => limiter.acquire(this));
+  }
+
+  /** Its attempt was refused for capacity: back to the queue's head. */
+  rejected() {
+    this.report((limiter) => limiter.rejected(this));
+  }
+
+  /** Its attempt failed otherwise, or it gave up: its place or slot is freed. */
+  left() {
+    this.report((limiter) => limiter.left(this));
+  }
+
+  /** Its attempt succeeded: the Slot the connection holds. */
+  connected() {
+    this.report((limiter) => limiter.connected(this));
+    return new Slot(this.gate);
+  }
+
+  /**
+   * Resolves true on its turn (perhaps granted already), false once `seconds`
+   * pass; rejects with the reason when `signal` aborts first. Either way the
+   * ticket stays where it is: the call says whether it leaves.
+   */
+  wait(seconds, signal) {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      if (this.turn) return resolve(true);
+      let timer;
+      const settle = (finish) => {
+        this.wake = null;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', aborted);
+        finish();
+      };
+      const aborted = () => settle(() => reject(signal.reason));
+      this.wake = () => settle(() => resolve(true));
+      // Rounded up: Node truncates a delay to whole ms, and the call expects its deadline passed.
+      timer = setTimeout(() => settle(() => resolve(false)), Math.ceil(Math.max(0, seconds) * 1000));
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
+  }
+
+  /** By the gate: the limiter granted this ticket an attempt. */
+  grant() {
+    this.turn = true;
+    this.wake?.();
+  }
+
+  report(event) {
+    this.turn = false;
+    this.gate.apply(event(this.gate.limiter));
+  }
+}
+
+/** A connection's place at the gate, released exactly once, when the connection closes. */
+class Slot {
+  constructor(gate) {
+    this.gate = gate;
+    this.held = true;
+  }
+
+  release() {
+    if (!this.held) return;
+    this.held = false;
+    this.gate.apply(this.gate.limiter.released());
+  }
+}
+
 const gates = new Map();
 
-/** The process's gate for the server `key` (`host:port`); the first policy to ask sets its limits. */
+/** The process's gate for a target key (the driver's normalized target); the first policy to ask sets its limits. */
 function gateFor(key, policy) {
   let gate = gates.get(key);
   if (gate === undefined) {
@@ -122,4 +118,4 @@ function gateFor(key, policy) {
   return gate;
 }
 
-module.exports = { Gate, QueueTimeoutError, gateFor, newWaiter };
+module.exports = { Gate, gateFor };

@@ -1,12 +1,14 @@
 'use strict';
-// createPool: mysql2's promise pool whose new connections retry per the policy,
-// open through the process's limiter for the server, and whose callers wait for
-// a connection no longer than the deadline.
+// createPool: mysql2's promise pool whose callers wait for a pooled connection
+// no longer than the deadline, and whose new connections each open through a
+// call (lib/runner.js): retried per the policy, through the process's gate for
+// the server.
 
-const { connectOptions, dequeue, describeTarget, onClose, opensConnection, serverKey } = require('./driver');
-const { gateFor, newWaiter } = require('./gate');
+const mysql2 = require('./drivers/mysql2');
+const { gateFor } = require('./gate');
 const { resolvePolicy, serviceName } = require('./policy');
-const { Call } = require('./retry');
+const { Reporter } = require('./report');
+const { realClock, run } = require('./runner');
 
 /** No pooled connection became free within the policy's deadline. */
 class PoolTimeoutError extends Error {
@@ -30,10 +32,18 @@ class PoolTimeoutError extends Error {
 // getConnection when a slot frees up for a queued caller.
 const WAITER = Symbol('connguard.waiter');
 
+// How a call of the pool ends without opening a connection, the caller going
+// on through mysql2's own getConnection: when its turn came the pool had a
+// free connection, or was full or closed (UNNEEDED); or a connection was
+// released to the pool while it waited at the gate (TAKEN_OVER). Both are
+// "not a connection failure" to the call: it leaves its ticket, no record.
+const UNNEEDED = new Error('connguard pool: no new connection to open');
+const TAKEN_OVER = new Error('connguard pool: a released connection went to this caller');
+
 /**
- * One caller's wait for a pooled connection. Where mysql2 would open a new
- * connection, the caller first queues at the limiter (`atGate`); a connection
- * released to the pool meanwhile goes to the pool's oldest caller there.
+ * One caller's getConnection(). mysql2 decides what it gets: a free
+ * connection, a place in mysql2's queue (for the rest of the deadline), or a
+ * new connection, which a call opens, its clock started at getConnection().
  */
 class Acquire {
   constructor(pool, getConnection, context, done) {
@@ -41,25 +51,25 @@ class Acquire {
     this.getConnection = getConnection;
     this.context = context;
     this.done = done;
-    this.call = new Call(context);
-    this.queued = false; // in mysql2's queue
-    this.atGate = false; // in the limiter's queue
-    this.attempting = false; // opening a connection the limiter granted
-    this.waiter = newWaiter();
-    this.deliver = (error, connection) => this.delivered(error, connection);
+    this.started = realClock.now();
+    this.settled = false;
+    this.timer = undefined; // while in mysql2's queue
+    this.ticket = null; // of the last gated call
+    this.cancel = null; // aborts the last call
+    this.deliver = (error, connection) => this.settle(error, connection);
     this.deliver[WAITER] = this;
-    this.timer = setTimeout(() => this.expired(), context.policy.deadline * 1000);
   }
 
+  /** From getConnection(), and from mysql2 letting a queued caller open a connection. */
   dispatch() {
-    this.queued = false;
-    if (this.context.gate && opensConnection(this.pool)) this.enterGate('acquire');
-    else this.callThrough();
+    clearTimeout(this.timer);
+    if (mysql2.opensConnection(this.pool)) this.open();
+    else this.viaPool();
   }
 
-  // mysql2 either hands over a free connection, opens a new one, or queues the
-  // caller (emitting 'enqueue' before it returns).
-  callThrough() {
+  // mysql2 hands over a free connection, queues the caller (emitting
+  // 'enqueue' before it returns), or answers 'Pool is closed.'.
+  viaPool() {
     let queued = false;
     const onEnqueue = () => {
       queued = true;
@@ -70,86 +80,67 @@ class Acquire {
     } finally {
       this.pool.off('enqueue', onEnqueue);
     }
-    this.queued = queued;
-  }
-
-  // 'rejected': refused for capacity, it keeps its turn at the head.
-  enterGate(event) {
-    const { gate, atGate } = this.context;
-    this.atGate = true;
-    if (event === 'rejected') {
-      atGate.unshift(this);
-      gate.rejected(this.waiter, () => this.granted());
-    } else {
-      atGate.push(this);
-      gate.join(this.waiter, () => this.granted());
+    if (queued) {
+      const left = this.context.policy.deadline - (realClock.now() - this.started);
+      this.timer = setTimeout(() => this.expired(), Math.max(0, left) * 1000);
     }
   }
 
-  granted() {
-    this.stopWaiting();
-    if (!opensConnection(this.pool)) {
-      // A free connection, or the pool is full or closed: mysql2 decides, the slot goes back.
-      this.callThrough();
-      this.context.gate.left(this.waiter);
-      return;
-    }
-    this.attempting = true;
-    this.callThrough();
+  open() {
+    const { context } = this;
+    const ticket = context.gate?.ticket() ?? null;
+    this.ticket = ticket;
+    this.cancel = new AbortController();
+    if (ticket) context.tickets.set(ticket, this);
+    const ended = () => context.tickets.delete(ticket);
+    run({
+      policy: context.policy,
+      attempt: (cap) => this.attempt(cap),
+      driver: mysql2,
+      ticket,
+      reporter: context.reporter,
+      signal: this.cancel.signal,
+      started: this.started,
+    }).then(
+      (connection) => {
+        ended();
+        this.settle(null, connection);
+      },
+      (error) => {
+        ended();
+        if (error === UNNEEDED) this.viaPool();
+        else if (error !== TAKEN_OVER) this.settle(error);
+      },
+    );
   }
 
-  /** Out of the limiter's queue for what the pool has now: a released connection, or 'Pool is closed.' */
-  leaveGate() {
-    this.stopWaiting();
-    this.callThrough(); // first, so that no other waiter takes the free connection
-    this.context.gate.left(this.waiter);
+  attempt(cap) {
+    if (!mysql2.opensConnection(this.pool)) throw UNNEEDED;
+    return new Promise((resolve, reject) => {
+      mysql2.openPooled(this.pool, this.getConnection, cap, (error, connection) => (error ? reject(error) : resolve(connection)));
+    });
   }
 
-  stopWaiting() {
-    const { atGate } = this.context;
-    this.atGate = false;
-    const at = atGate.indexOf(this);
-    if (at >= 0) atGate.splice(at, 1);
+  /** A connection was released to the pool while this caller waits at the gate: it takes it. */
+  takeOver() {
+    this.context.tickets.delete(this.ticket); // taken over once, however soon its call ends
+    this.cancel.abort(TAKEN_OVER);
+    this.viaPool(); // now, so that no other caller takes the free connection first
   }
 
-  delivered(error, connection) {
-    const { gate } = this.context;
-    const attempted = this.attempting;
-    this.queued = false;
-    this.attempting = false;
-    if (!error) {
-      if (attempted) gate.connected(this.waiter, (release) => onClose(connection, release));
-      this.settle(null, connection);
-      return;
-    }
-    const verdict = this.call.failed(error, { queue: attempted });
-    if (verdict === null || !verdict.retry) {
-      if (attempted) gate.left(this.waiter);
-      this.settle(error);
-    } else if (attempted && verdict.errorClass === 'capacity') {
-      this.enterGate('rejected'); // waits for a close or a probe, not a blind sleep
-    } else {
-      if (attempted) gate.left(this.waiter);
-      setTimeout(() => this.dispatch(), verdict.delay * 1000);
-    }
-  }
-
-  // A connect under way runs to its end (connect_timeout bounds it) and the
-  // decision gives up on its failure; only a queued caller times out here.
   expired() {
-    const { policy, target, size, gate } = this.context;
-    if (this.atGate) {
-      this.stopWaiting();
-      gate.left(this.waiter);
-      this.settle(this.call.waitedOut(gate.limiter));
-    } else if (this.queued) {
-      dequeue(this.pool, this.deliver);
-      const waited = this.call.clock.now() - this.call.start;
-      this.settle(new PoolTimeoutError({ size, target, waited, deadline: policy.deadline }));
-    }
+    mysql2.dequeue(this.pool, this.deliver);
+    const { policy, target, size } = this.context;
+    const waited = realClock.now() - this.started;
+    this.settle(new PoolTimeoutError({ size, target, waited, deadline: policy.deadline }));
   }
 
   settle(error, connection) {
+    if (this.settled) {
+      connection?.release(); // the call and the pool both answered: the pool keeps the spare
+      return;
+    }
+    this.settled = true;
     clearTimeout(this.timer);
     this.done(error, connection);
   }
@@ -159,40 +150,42 @@ class Acquire {
  * `require('mysql2/promise').createPool(options)` whose getConnection(),
  * query() and execute() retry per the policy when a new connection is refused
  * with a retryable code, and fail with PoolTimeoutError when the deadline
- * passes while queued. New connections open through the process's limiter for
- * the server (unless the policy disables it): a caller refused for capacity
- * waits for a connection to close or be released instead of sleeping. Other
- * errors (SQL errors, fatal codes) pass through untouched, and a statement is
- * never retried.
+ * passes while queued. New connections open through the process's gate for
+ * the server (unless the policy disables the limiter): a caller refused for
+ * capacity waits for a connection to close or be released instead of
+ * sleeping. Other errors (SQL errors, fatal codes) pass through untouched,
+ * and a statement is never retried.
  */
 function createPool(options, { policy, service, logger } = {}) {
   const mysql = require('mysql2/promise');
   const resolved = resolvePolicy(policy, service);
-  const config = connectOptions(options, resolved);
+  const config = mysql2.options(options);
   const promisePool = mysql.createPool(config);
   const core = promisePool.pool; // query(), execute() and the promise API all acquire through it
-  const key = resolved.limiter.enabled ? serverKey(core.config.connectionConfig) : null;
+  const key = resolved.limiter.enabled ? mysql2.targetKey(config) : null;
+  const target = mysql2.describeTarget(config);
   const context = {
-    policy: resolved,
-    service: serviceName(resolved, service),
-    target: describeTarget(config),
-    logger,
+    policy: mysql2.callPolicy(resolved, config),
+    target,
     size: core.config.connectionLimit,
+    reporter: new Reporter({ logger, service: serviceName(resolved, service), target }),
     gate: key === null ? null : gateFor(key, resolved),
-    atGate: [], // this pool's callers in the limiter's queue, oldest first
+    tickets: new Map(), // the tickets of this pool's calls under way -> their Acquire
   };
+  // This pool's callers waiting at the gate, in the gate's order.
+  const atGate = () => context.gate.limiter.queue.map((ticket) => context.tickets.get(ticket)).filter(Boolean);
   const getConnection = core.getConnection;
   core.getConnection = function connguardGetConnection(callback) {
     const waiter = callback[WAITER];
-    if (waiter) waiter.dispatch(); // a queued caller given a free slot: same call, same deadline
+    if (waiter) waiter.dispatch(); // a queued caller given a free slot: same caller, same deadline
     else new Acquire(this, getConnection, context, callback).dispatch();
   };
-  // A connection back in the pool with nobody in mysql2's queue: to the oldest caller at the limiter.
-  core.on('release', () => context.atGate[0]?.leaveGate());
+  // A connection back in the pool with nobody in mysql2's queue: to this pool's first caller at the gate.
+  core.on('release', () => context.gate && atGate()[0]?.takeOver());
   const end = core.end;
   core.end = function connguardEnd(callback) {
     const result = end.call(this, callback);
-    for (const acquire of [...context.atGate]) acquire.leaveGate(); // each gets 'Pool is closed.'
+    if (context.gate) for (const acquire of atGate()) acquire.takeOver(); // each gets 'Pool is closed.'
     return result;
   };
   return promisePool;

@@ -1,6 +1,6 @@
 // Compiled by `npm run lint` (tsc --noEmit): the declarations as a TypeScript user writes them.
 import Fastify from 'fastify';
-import { createConnection, createPool, giveUpInfo, Limiter, loadPolicy, PoolTimeoutError, QueueTimeoutError } from 'connguard';
+import { Call, CallError, createConnection, createPool, giveUpInfo, Limiter, loadPolicy, PoolTimeoutError, QueueTimeoutError, retryCall } from 'connguard';
 import connguardMysql, { type MySQLPromisePool } from 'connguard/fastify';
 
 declare module 'fastify' {
@@ -26,6 +26,18 @@ export async function example(): Promise<void> {
   const limiter = new Limiter<number>(policy, 1n);
   const { granted, probeIn }: { granted: number[]; probeIn: number | null } = limiter.acquire(1);
   console.log(granted, probeIn, limiter.queue.length);
+  const call = new Call(policy, 1n, false);
+  for (const action of call.start()) {
+    if (action.do === 'attempt') console.log(action.timeout.toFixed(3), call.phase);
+  }
+  try {
+    call.woke(0);
+  } catch (error) {
+    if (error instanceof CallError) console.log(error.message);
+  }
+  const viaRetry = await retryCall(policy, ({ timeout, signal }) => createConnection({ connectTimeout: timeout * 1000 }, { signal }));
+  await viaRetry.end();
+  await retryCall(policy, () => createConnection('mysql://app@127.0.0.1/main'));
   const app = Fastify();
   await app.register(connguardMysql, { promise: true, connectionString: 'mysql://app@127.0.0.1/main', service: 'webui' });
   await app.mysql.query('SELECT NOW()');

@@ -5,7 +5,11 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { describe, test } = require('node:test');
-const { Decision, Limiter, PolicyError, PolicySet, SplitMix64, classify } = require('..');
+const { Call, CallError, Decision, Limiter, PolicyError, PolicySet, QueueTimeoutError, SplitMix64, classify, codeInfo } = require('..');
+const CODES = require('../lib/codes');
+const { Reporter, giveUpLine, giveUpSummary } = require('../lib/report');
+const codesScript = require('../scripts/codes');
+const { recordingLogger } = require('./unit/fakes');
 
 const VECTORS = path.resolve(__dirname, '../../tests/vectors');
 
@@ -16,6 +20,20 @@ function policyOf(c) {
 
 // Vector keys are the file's (snake_case); the policy's fields are camelCase.
 const camel = (key) => key.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+// Numbers to 1e-9 (spec 5), everything else exactly, keys and all.
+function assertClose(actual, expected, where) {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    assert.ok(Math.abs(actual - expected) <= 1e-9, `${where}: ${actual} != ${expected}`);
+  } else if (typeof expected === 'object' && expected !== null) {
+    assert.ok(typeof actual === 'object' && actual !== null && Array.isArray(actual) === Array.isArray(expected),
+      `${where}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), where);
+    for (const key of Object.keys(expected)) assertClose(actual[key], expected[key], `${where}.${key}`);
+  } else {
+    assert.equal(actual, expected, where);
+  }
+}
 
 const RUNNERS = {
   'splitmix64.json'(c) {
@@ -75,6 +93,51 @@ const RUNNERS = {
       else assert.ok(Math.abs(probeIn - expected) <= 1e-9, `${where}: probe in ${probeIn} != ${expected}`);
     });
   },
+  'call.json'(c) {
+    const call = new Call(policyOf(c), BigInt(c.seed), c.gated);
+    // Everything the call holds, its generator included: a refused event changes none of it.
+    const state = () => JSON.stringify(call, (_key, value) => (typeof value === 'bigint' ? String(value) : value));
+    c.steps.forEach((step, index) => {
+      const where = `step ${index} (${step.event})`;
+      const feed = () => {
+        if (step.event === 'start') return call.start();
+        if (step.event === 'failed') return call.failed(step.t, step.code);
+        return call[step.event](step.t);
+      };
+      if ('error' in step.expect) {
+        const before = state();
+        assert.throws(feed, CallError, where);
+        assert.equal(state(), before, `${where}: refused, yet changed`);
+      } else {
+        assertClose(feed(), step.expect, where);
+      }
+    });
+  },
+  'error_codes.json'(c) {
+    const { code, symbol, class: errorClass, meaning, advice } = c;
+    assert.deepEqual(codeInfo(code), { code, name: symbol, errorClass, meaning, advice });
+    assert.equal(classify(code), errorClass);
+  },
+  'report.json'(c) {
+    const { service, target, fields, message, expect } = c;
+    const logger = recordingLogger();
+    const reporter = new Reporter({ logger, service, target });
+    if (c.record === 'retry') {
+      reporter.retry(fields, new Error(message));
+      assert.deepEqual(logger.lines.map((line) => line.message), [expect.line]);
+    } else if (c.record === 'give_up' && fields.attempted) {
+      const error = new Error(message);
+      assert.equal(reporter.giveUp(fields, error, null), error);
+      assert.deepEqual(logger.lines.map((line) => line.message), [expect.line]);
+      assert.equal(error.connguard.summary, expect.summary);
+    } else if (c.record === 'give_up') {
+      // The message a caller that never attempted ends with is the queue_timeout record's.
+      assert.equal(giveUpLine(service, target, fields, message), expect.line);
+      assert.equal(giveUpSummary(service, target, fields), expect.summary);
+    } else {
+      assert.equal(new QueueTimeoutError({ target, ...fields }).message, expect.line);
+    }
+  },
   'invalid_policy.json'(c) {
     assert.throws(() => policyOf(c), (error) => {
       assert.ok(error instanceof PolicyError, String(error));
@@ -94,6 +157,12 @@ const files = fs.readdirSync(VECTORS).filter((name) => name.endsWith('.json')).s
 
 test('every vector file has a runner', () => {
   assert.deepEqual(files, Object.keys(RUNNERS).sort());
+});
+
+test('error_codes.json: the table holds exactly these entries, and lib/codes.js is up to date', () => {
+  const { cases } = JSON.parse(fs.readFileSync(path.join(VECTORS, 'error_codes.json'), 'utf8'));
+  assert.deepEqual(CODES, cases.map(({ name, ...entry }) => entry));
+  assert.equal(fs.readFileSync(codesScript.TARGET, 'utf8'), codesScript.expected(), 'stale: run node scripts/codes.js');
 });
 
 for (const file of files) {

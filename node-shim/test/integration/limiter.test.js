@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { DEFAULT_POLICY, QueueTimeoutError, createConnection, createPool, giveUpInfo, parsePolicy } = require('../..');
+const { targetKey } = require('../../lib/drivers/mysql2');
 const { gateFor } = require('../../lib/gate');
 const { admin, endAll, holdAll, recordingLogger, server } = require('./server');
 
@@ -14,8 +15,7 @@ const WITH = parsePolicy('[default]\nmax_attempts = 100\n');
 
 // This process's gate for the server (made here if no caller made it yet).
 function gate() {
-  const { options } = server();
-  return gateFor(`${options.host}:${options.port}`, DEFAULT_POLICY).limiter;
+  return gateFor(targetKey(server().options), DEFAULT_POLICY).limiter;
 }
 
 // Until `check()` holds, polled for at most 5 s: closes reach the client and the server a moment after end().

@@ -1,20 +1,11 @@
 'use strict';
-// The retry loop with a fake clock and fake connect functions; the real driver
-// and server are in test/integration.
+// retryCall (one call, no gate) with a fake clock and fake connect functions;
+// the real driver and server are in test/integration.
 
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
-const { classify, errorCode, giveUpInfo, isNetworkError, parsePolicy, retryCall } = require('../..');
-
-// mysql2's shapes: a server error packet, and Node's socket errors.
-function serverError(errno, code, message) {
-  return Object.assign(new Error(message), { errno, code, sqlState: 'HY000', sqlMessage: message, fatal: true });
-}
-const tooMany = () => serverError(1040, 'ER_CON_COUNT_ERROR', 'Too many connections');
-const denied = () => serverError(1045, 'ER_ACCESS_DENIED_ERROR', "Access denied for user 'app'@'localhost' (using password: YES)");
-function refused() {
-  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { errno: -111, code: 'ECONNREFUSED', syscall: 'connect' });
-}
+const { giveUpInfo, parsePolicy, retryCall } = require('../..');
+const { denied, recordingLogger, refused, serverError, tooMany } = require('./fakes');
 
 function fakeClock() {
   const clock = { t: 100, slept: [], now: () => clock.t };
@@ -25,48 +16,18 @@ function fakeClock() {
   return clock;
 }
 
-function recordingLogger() {
-  const lines = [];
-  return {
-    lines,
-    warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
-    error: (fields, message) => lines.push({ level: 'error', fields, message }),
-  };
-}
-
 function failing(...errors) {
-  let calls = 0;
-  const connect = async () => {
-    calls += 1;
+  const caps = [];
+  const connect = async ({ timeout, signal }) => {
+    caps.push([timeout, signal instanceof AbortSignal]);
     if (errors.length) throw errors.shift();
     return 'connection';
   };
-  return { connect, calls: () => calls };
+  return { connect, calls: () => caps.length, caps };
 }
 
 const policy = parsePolicy('[default]\nmax_attempts = 5\ndeadline = "10s"\njitter = "none"\ninitial_delay = "100ms"\n');
 const target = 'mysql://app:s3cret@db:3306/main';
-
-test('mysql2 errors: server codes, socket errors as network, unknown host as 2005, TLS as 2026', () => {
-  assert.equal(errorCode(tooMany()), 1040);
-  assert.equal(errorCode(refused()), null);
-  assert.equal(isNetworkError(refused()), true);
-  const timeout = Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT', errorno: 'ETIMEDOUT', syscall: 'connect' });
-  assert.equal(isNetworkError(timeout), true);
-  assert.equal(isNetworkError(Object.assign(new Error('lost'), { code: 'PROTOCOL_CONNECTION_LOST', fatal: true })), true);
-  const unknownHost = Object.assign(new Error('getaddrinfo ENOTFOUND db'), { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo' });
-  assert.equal(errorCode(unknownHost), 2005);
-  assert.equal(classify(errorCode(unknownHost)), 'fatal');
-  const again = Object.assign(new Error('getaddrinfo EAI_AGAIN db'), { errno: -3001, code: 'EAI_AGAIN', syscall: 'getaddrinfo' });
-  assert.equal(errorCode(again), 2005);
-  const tls = Object.assign(new Error('self-signed certificate'), { code: 'HANDSHAKE_SSL_ERROR', fatal: true });
-  assert.equal(errorCode(tls), 2026);
-  assert.equal(classify(2026), 'fatal');
-  const noTls = Object.assign(new Error('Server does not support secure connection'), { code: 'HANDSHAKE_NO_SSL_SUPPORT', fatal: true });
-  assert.equal(errorCode(noTls), 2026);
-  assert.equal(errorCode(new TypeError('x')), null);
-  assert.equal(isNetworkError(new Error('Pool is closed.')), false);
-});
 
 test('capacity and network errors are retried with the schedule, then the connection is returned', async () => {
   const clock = fakeClock();
@@ -83,6 +44,15 @@ test('capacity and network errors are retried with the schedule, then the connec
   );
   assert.match(logger.lines[1].message, / code=network \(transient\) attempt 2\/5, next in 0\.200s: connect ECONNREFUSED/);
   assert.deepEqual(logger.lines[0].fields, { connguard: { event: 'retry', code: 1040, attempt: 1, delay: 0.1, service: 'api' } });
+});
+
+test('each attempt is handed its cap: connect_timeout, or what the deadline leaves', async () => {
+  const tight = parsePolicy('[default]\ndeadline = "6s"\nconnect_timeout = "5s"\njitter = "none"\ninitial_delay = "1s"\n');
+  const clock = fakeClock();
+  const { connect, caps } = failing(tooMany(), refused());
+  await retryCall(tight, connect, { clock, logger: recordingLogger() });
+  // At t = 0, 1 and 3 s (delays 1 s, 2 s): caps 5 s, 5 s, then 3 s.
+  assert.deepEqual(caps, [[5, true], [5, true], [3, true]]);
 });
 
 test('a fatal code gives up on the first attempt with the driver\'s own error, annotated', async () => {

@@ -1,21 +1,19 @@
 'use strict';
-// gatedCall through a Gate with fake connect functions and connections; the
-// real driver and server are in test/integration.
+// The promise runner over a Gate, its Tickets and Slots, with fake connect
+// functions and connections; the real driver and server are in
+// test/integration, a server that never answers in test/unit/deadline.test.js.
 
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { setImmediate: tick } = require('node:timers/promises');
 const { QueueTimeoutError, giveUpInfo, parsePolicy } = require('../..');
+const mysql2 = require('../../lib/drivers/mysql2');
 const { Gate } = require('../../lib/gate');
-const { gatedCall, realClock } = require('../../lib/retry');
+const { Reporter } = require('../../lib/report');
+const { realClock, run } = require('../../lib/runner');
+const { recordingLogger, refused, serverError, tooMany } = require('./fakes');
 
-function serverError(errno, code, message) {
-  return Object.assign(new Error(message), { errno, code, sqlState: 'HY000', sqlMessage: message, fatal: true });
-}
-const tooMany = () => serverError(1040, 'ER_CON_COUNT_ERROR', 'Too many connections');
-const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { errno: -111, code: 'ECONNREFUSED', syscall: 'connect' });
-
-// A connection whose close() reports the release the gate asked for.
+// A connection whose close() reports the release its slot asked for.
 function connection(name) {
   return {
     name,
@@ -25,15 +23,13 @@ function connection(name) {
     },
   };
 }
-const onClose = (conn, release) => {
-  conn.release = release;
+// mysql2's reading of errors, with the fake connections' close hook.
+const driver = {
+  ...mysql2,
+  onClose: (conn, release) => {
+    conn.release = release;
+  },
 };
-
-function recordingLogger() {
-  const lines = [];
-  const keep = (level) => (fields, message) => lines.push({ level, fields, message });
-  return { lines, warn: keep('warn'), error: keep('error') };
-}
 
 // Connect functions answered by script: each attempt takes the next outcome (an error throws).
 function server(...outcomes) {
@@ -61,7 +57,9 @@ function setup(text = POLICY, limiter = 'initial_limit = 1\nmax_limit = 1') {
   const gate = new Gate(policy, 1n);
   const logger = recordingLogger();
   const time = clock();
-  const call = (connect, { own = policy, ...options } = {}) => gatedCall(own, connect, { gate, onClose, logger, clock: time, ...options });
+  const reporter = new Reporter({ logger, service: 'api', target: 'mysql://app@db:3306/main' });
+  const call = (attempt, { own = policy, signal } = {}) =>
+    run({ policy: own, attempt, driver, ticket: gate.ticket(), reporter, signal, clock: time });
   const state = () => ({ limit: gate.limiter.limit, holding: gate.limiter.holding, inUse: gate.limiter.inUse, queued: gate.limiter.queue.length });
   return { gate, call, state, logger, time };
 }
@@ -94,8 +92,9 @@ test('a capacity refusal waits at the head of the queue instead of sleeping', as
   first.close();
   assert.equal((await refusedOnce).name, 3, 'the refused caller went first');
   assert.deepEqual(time.slept, []);
-  assert.match(logger.lines[0].message, /code=1040 ER_CON_COUNT_ERROR \(capacity\) attempt 1\/10, queued for a free slot: Too many connections$/);
-  assert.equal(logger.lines[0].fields.connguard.delay, null);
+  assert.equal(logger.lines[0].message, 'connguard retry: service=api target=mysql://app@db:3306/main ' +
+    'code=1040 ER_CON_COUNT_ERROR (capacity) attempt 1/10, queued for a free slot: Too many connections');
+  assert.deepEqual(logger.lines[0].fields, { connguard: { event: 'retry', code: 1040, attempt: 1, delay: null, service: 'api' } });
   (await refusedOnce).close();
   assert.equal((await later).name, 4);
 });
@@ -183,10 +182,16 @@ test('the deadline in the queue: QueueTimeoutError with no attempt made, else th
   assert.ok(neverTried instanceof QueueTimeoutError, String(neverTried));
   assert.equal(neverTried.code, 'CONNGUARD_QUEUE_TIMEOUT');
   assert.match(neverTried.message, /this process holds 1 connection\(s\) there and may open 1;/);
+  // Both callers give up within the same millisecond or so, in either order.
+  const gaveUp = logger.lines.filter((l) => l.level === 'error').map((l) => l.message).sort();
+  assert.equal(gaveUp.length, 2);
+  assert.match(gaveUp[0], new RegExp(
+    '^connguard gave up after 0 attempts in 0\\.2\\d\\ds \\(reason: deadline; no attempt, waited in the ' +
+    "limiter's queue; service=api target=mysql://app@db:3306/main\\): connguard waited 0\\.2\\ds"));
   const last = await refusedFirst;
   assert.equal(last.errno, 1040);
   assert.deepEqual([giveUpInfo(last).reason, giveUpInfo(last).attempts, giveUpInfo(last).errorClass], ['deadline', 1, 'capacity']);
-  assert.match(logger.lines.at(-1).message, /^connguard gave up after 1 attempt in [\d.]+s \(reason: deadline; last error 1040/);
+  assert.match(gaveUp[1], /^connguard gave up after 1 attempt in 0\.2\d\ds \(reason: deadline; last error 1040/);
   assert.deepEqual(db.attempts, ['ok', 'ER_CON_COUNT_ERROR']);
   assert.deepEqual(state(), { limit: 1, holding: 1, inUse: 1, queued: 0 });
   held.close();
@@ -201,4 +206,42 @@ test('a connection reporting its close twice releases its slot once', async () =
   a.close();
   a.close();
   assert.deepEqual(state().holding, 1);
+});
+
+test('an attempt is cut off at its cap, min(connect_timeout, deadline - t), as a network error', async () => {
+  const { call, state, logger } = setup('[default]\njitter = "none"\ndeadline = "500ms"\nconnect_timeout = "300ms"\ninitial_delay = "50ms"\n');
+  const caps = [];
+  // Hangs until its signal aborts, then fails with the reason, as the mysql2 module does.
+  const hang = ({ timeout, signal }) => {
+    caps.push(timeout);
+    return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+  };
+  const started = realClock.now();
+  const error = await call(hang).catch((e) => e);
+  const elapsed = realClock.now() - started;
+  assert.deepEqual([error.code, error.syscall, giveUpInfo(error).reason, giveUpInfo(error).code], ['ETIMEDOUT', 'connect', 'deadline', null]);
+  // 0.3 s, a 50 ms sleep, then what the deadline leaves: 0.15 s.
+  assert.equal(caps.length, 2);
+  assert.equal(caps[0], 0.3);
+  assert.ok(Math.abs(caps[1] - 0.15) < 0.05, `second cap ${caps[1]}`);
+  assert.ok(elapsed >= 0.45 && elapsed < 0.6, `gave up after ${elapsed}s`);
+  assert.match(logger.lines[0].message, /code=network \(transient\) attempt 1\/10, next in 0\.050s: connect ETIMEDOUT$/);
+  assert.deepEqual(state(), { limit: 1, holding: 0, inUse: 0, queued: 0 });
+});
+
+test('a ticket granted before it waits finds its turn; a slot is released once', async () => {
+  const gate = new Gate(parsePolicy('[default.limiter]\ninitial_limit = 1\nmax_limit = 1\n'), 1n);
+  const ticket = gate.ticket();
+  ticket.join();
+  assert.equal(await ticket.wait(0, undefined), true, 'granted within join()');
+  const slot = ticket.connected();
+  const next = gate.ticket();
+  next.join();
+  assert.equal(await next.wait(0.01, undefined), false, 'no room: the wait runs out, and the ticket stays queued');
+  assert.deepEqual(gate.limiter.queue, [next]);
+  slot.release();
+  slot.release();
+  assert.deepEqual([gate.limiter.holding, gate.limiter.inUse, gate.limiter.queue], [0, 1, []]);
+  next.left();
+  assert.equal(gate.limiter.inUse, 0);
 });

@@ -1,0 +1,109 @@
+'use strict';
+// The promise runner of docs/spec.md 7: it feeds one Call (lib/call.js) the
+// events of the event loop and performs the actions the call answers, in
+// order. It decides nothing: it waits, attempts and reports.
+
+const { performance } = require('node:perf_hooks');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { Call } = require('./call');
+const { newSeed } = require('./decision');
+
+/** Seconds on a monotonic clock, and a sleep of seconds: swapped for a fake in unit tests. */
+const realClock = Object.freeze({
+  now: () => performance.now() / 1000,
+  sleep: (seconds, signal) => sleep(seconds * 1000, undefined, { signal }),
+});
+
+/**
+ * Runs one call to connect; resolves with the connection, or rejects with
+ * what the call ends with.
+ *
+ * - `attempt({ timeout, signal })` makes one attempt. At `timeout` seconds
+ *   `signal` aborts with `driver.timedOut()`: the attempt must then fail
+ *   (the driver module destroys its socket), which counts as a network error.
+ * - `driver`: `failure(error)` (`{ code }`, or null for an error that is not a
+ *   failure to connect: it propagates as it is), `timedOut()`, and
+ *   `onClose(connection, release)`.
+ * - `ticket`: the caller's place at the target's gate (lib/gate.js), or null
+ *   for a call that goes through no gate.
+ * - `reporter`: where retries and the give-up are told (lib/report.js).
+ * - `signal`: aborts waiting at the gate or sleeping, not an attempt under
+ *   way; the call then rejects with its reason.
+ * - `started`: when the call's clock started (`clock.now()` seconds), if before now.
+ */
+async function run({ policy, attempt, driver, ticket = null, reporter, signal, clock = realClock, started = clock.now(), seed = newSeed() }) {
+  signal?.throwIfAborted();
+  const call = new Call(policy, seed, ticket !== null);
+  const t = () => clock.now() - started;
+  let last = null; // the driver's last failure to connect
+  let connection;
+
+  // Cancelled, or an error that is not a connection failure: the call leaves its ticket, and the error goes on.
+  const abandon = (error) => {
+    for (const action of call.abandoned(t())) perform(action);
+    throw error;
+  };
+
+  // The actions that take no time; each list the call answers ends in at most one that does.
+  const perform = (action) => {
+    switch (action.do) {
+      case 'join': return ticket.join();
+      case 'rejected': return ticket.rejected();
+      case 'left': return ticket.left();
+      case 'connected': {
+        const slot = ticket.connected();
+        return driver.onClose(connection, () => slot.release());
+      }
+      case 'retry': return reporter.retry(action, last);
+      case 'give_up': throw reporter.giveUp(action, last, ticket?.gate.limiter);
+      default: throw new Error(`connguard runner: unknown action ${action.do}`);
+    }
+  };
+
+  // The actions that take time, each answered by the call's next event.
+  const waits = {
+    async wait({ until }) {
+      const granted = await ticket.wait(until - t(), signal).catch(abandon);
+      return granted ? call.granted(t()) : call.expired(t());
+    },
+    async sleep({ delay }) {
+      await clock.sleep(delay, signal).catch(abandon);
+      return call.woke(t());
+    },
+    async attempt({ timeout }) {
+      try {
+        connection = await capped(attempt, timeout, driver);
+        return call.succeeded(t());
+      } catch (error) {
+        const failed = driver.failure(error);
+        if (failed === null) return abandon(error);
+        last = error;
+        return call.failed(t(), failed.code);
+      }
+    },
+  };
+
+  let actions = call.start();
+  for (;;) {
+    let next = null;
+    for (const action of actions) {
+      if (action.do === 'done') return connection;
+      if (action.do in waits) next = waits[action.do](action);
+      else perform(action);
+    }
+    actions = await next;
+  }
+}
+
+// One attempt, its signal aborted at the cap.
+async function capped(attempt, timeout, driver) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(driver.timedOut()), Math.ceil(timeout * 1000));
+  try {
+    return await attempt({ timeout, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+module.exports = { realClock, run };
