@@ -21,6 +21,7 @@
 #include "connguard/mysqldb.hpp"
 #include "connguard/policy_set.hpp"
 #include "fake_clock.hpp"
+#include "server_key.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -133,7 +134,8 @@ protected:
         return last;
     }
 
-    std::string target() const { return s().host + ":" + std::to_string(s().port); }
+    // The gate's key for the test server, as MySQLDB computes it.
+    std::string target() const { return detail::server_key(s().host, s().port); }
 
     const TestServer& s() const { return *server_; }
 
