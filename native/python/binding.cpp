@@ -11,6 +11,7 @@
 #include <connguard/decision.hpp>
 #include <connguard/duration.hpp>
 #include <connguard/limiter.hpp>
+#include <connguard/mask.hpp>
 #include <connguard/policy.hpp>
 #include <connguard/policy_error.hpp>
 #include <connguard/policy_set.hpp>
@@ -573,6 +574,7 @@ PYBIND11_MODULE(_native, m) {
           py::arg("message"));
     m.def("queue_timeout_message", &queue_timeout_message, py::arg("target"), py::arg("waited"),
           py::arg("holding"), py::arg("limit"));
+    m.def("mask_dsn", &mask_dsn, py::arg("text"));
 
     py::class_<Limiter::Actions>(m, "LimiterActions")
         .def_readonly("granted", &Limiter::Actions::granted)

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "connguard/environment_policy.hpp"
+#include "connguard/mask.hpp"
 #include "server_end.hpp"
 #include "server_key.hpp"
 
@@ -34,7 +35,8 @@ unsigned int whole_seconds(double seconds) {
         std::min(std::ceil(seconds), double{std::numeric_limits<unsigned int>::max()}));
 }
 
-// The driver's text with the password masked, should a server or proxy echo it.
+// The driver's text with the known password masked: a server or proxy may
+// echo it where spec 4.3's rule finds neither a URL nor a key.
 std::string masked(std::string text, const std::string& password) {
     if (password.empty()) return text;
     for (std::size_t at = text.find(password); at != std::string::npos; at = text.find(password, at + 3)) {
@@ -99,8 +101,9 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
     if (!options_.clock) options_.clock = steady_clock();
     if (!options_.log_sink) options_.log_sink = stderr_sink();
     if (!options_.seed) options_.seed = random_seed;
-    const CallSite site{service_name(policy, service), "mariadb://" + username + ":***@" + host + ":" +
-                                                           std::to_string(port) + "/" + database};
+    // Masked all the same: the caller's strings may hold a URL (a DSN passed as the host).
+    const CallSite site{service_name(policy, service), mask_dsn("mariadb://" + username + ":***@" + host +
+                                                                ":" + std::to_string(port) + "/" + database)};
     const auto attempt = [&](double timeout) -> std::optional<AttemptFailure> {
         // A fresh handle per attempt: Connector/C leaves a handle whose
         // connect failed unusable, so reusing it would fail every retry.
@@ -122,7 +125,8 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
         }
         const unsigned int code = mysql_errno(mysql.get());
         return AttemptFailure{code != 0 ? std::optional<int>(static_cast<int>(code)) : std::nullopt,
-                              mysql_sqlstate(mysql.get()), masked(mysql_error(mysql.get()), password)};
+                              mysql_sqlstate(mysql.get()),
+                              mask_dsn(masked(mysql_error(mysql.get()), password))};
     };
     if (policy.limiter.enabled) {
         const std::shared_ptr<Gate> gate =

@@ -19,6 +19,7 @@
 #include "connguard/classification.hpp"
 #include "connguard/decision.hpp"
 #include "connguard/limiter.hpp"
+#include "connguard/mask.hpp"
 #include "connguard/policy_set.hpp"
 #include "connguard/report.hpp"
 #include "connguard/splitmix64.hpp"
@@ -28,9 +29,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<const char*, 9> kFiles = {
+constexpr std::array<const char*, 10> kFiles = {
     "splitmix64.json", "classification.json", "effective_policy.json", "decision.json", "invalid_policy.json",
-    "limiter.json",    "call.json",           "error_codes.json",      "report.json"};
+    "limiter.json",    "call.json",           "error_codes.json",      "report.json",   "mask.json"};
 constexpr const char* kFileName = "vector.toml";  // the file name errors must name
 
 std::filesystem::path vector_path(const char* file) {
@@ -419,6 +420,12 @@ TEST_P(ReportVectors, Matches) {
     EXPECT_EQ(give_up_summary(service, target, action), expect.at("summary").get<std::string>());
 }
 
+class MaskVectors : public VectorTest {};
+
+TEST_P(MaskVectors, Matches) {
+    EXPECT_EQ(mask_dsn(data().at("text").get<std::string>()), data().at("expect").get<std::string>());
+}
+
 INSTANTIATE_TEST_SUITE_P(Vectors, SplitMix64Vectors, ::testing::ValuesIn(load_cases("splitmix64.json")),
                          case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, ClassificationVectors,
@@ -434,6 +441,7 @@ INSTANTIATE_TEST_SUITE_P(Vectors, CallVectors, ::testing::ValuesIn(load_cases("c
 INSTANTIATE_TEST_SUITE_P(Vectors, ErrorCodeVectors, ::testing::ValuesIn(load_cases("error_codes.json")),
                          case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, ReportVectors, ::testing::ValuesIn(load_cases("report.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Vectors, MaskVectors, ::testing::ValuesIn(load_cases("mask.json")), case_name);
 
 }  // namespace
 }  // namespace connguard

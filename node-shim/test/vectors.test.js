@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { describe, test } = require('node:test');
-const { Call, CallError, Decision, Limiter, PolicyError, PolicySet, QueueTimeoutError, SplitMix64, classify, codeInfo } = require('..');
+const { Call, CallError, Decision, Limiter, PolicyError, PolicySet, QueueTimeoutError, SplitMix64, classify, codeInfo, maskDsn } = require('..');
 const CODES = require('../lib/codes');
 const { Reporter, giveUpLine, giveUpSummary } = require('../lib/report');
 const codesScript = require('../scripts/codes');
@@ -137,6 +137,9 @@ const RUNNERS = {
     } else {
       assert.equal(new QueueTimeoutError({ target, ...fields }).message, expect.line);
     }
+  },
+  'mask.json'(c) {
+    assert.equal(maskDsn(c.text), c.expect);
   },
   'invalid_policy.json'(c) {
     assert.throws(() => policyOf(c), (error) => {

@@ -198,8 +198,12 @@ def _storm(args: argparse.Namespace) -> int:
             return run_storm(server, scenario, args.adapter, args.strategy, advance)
 
     if args.dsn:
-        _, connect = parse_dsn(args.dsn)
-        admin = parse_dsn(args.admin_dsn)[1] if args.admin_dsn else None
+        try:
+            _, connect = parse_dsn(args.dsn)
+            admin = parse_dsn(args.admin_dsn)[1] if args.admin_dsn else None
+        except ValueError as exc:  # its text shows the DSN masked
+            print(f"connguard storm: {exc}", file=sys.stderr)
+            return 2
         outcomes = storm(Server(connect, admin))
     else:
         console.print(

@@ -1,49 +1,62 @@
-"""Showing a connection target without its password."""
+"""Showing a connection target without its password, and reading a DSN."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
+
+from connguard import _native
 
 __all__ = ["mask_dsn", "parse_dsn"]
 
-# scheme://user:password@host -> scheme://user:***@host. Greedy up to the last
-# '@' of the word, so an unencoded '@' in a password is masked too (over-masking
-# an odd query string is the safe side to err on).
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)\S*@")
-# password=secret, passwd: secret, "password": "secret" in key/value texts; not
-# the server's own "(using password: YES)", which tells nothing.
-_KEY_PASSWORD = re.compile(
-    r"(?P<head>\b(?:password|passwd|pwd)\b['\"]?\s*[=:]\s*['\"]?)(?!(?:YES|NO)\))[^'\"\s,;&)}]+",
-    re.IGNORECASE,
-)
+_DSN = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.+)", re.DOTALL)
+_HOST_PORT = re.compile(r"(?P<host>\[[^\]]*\]|[^:/\[\]]*)(?::(?P<port>[0-9]{1,5}))?")
 
 
 def mask_dsn(text: str) -> str:
-    """``text`` with every password in a URL or a ``password=`` pair shown as ``***``.
+    """``text`` with every password in it shown as ``***`` (docs/spec.md section 4.3).
 
     >>> mask_dsn("mariadb://app:s3cret@db:3306/main")
     'mariadb://app:***@db:3306/main'
     """
-    text = _URL_PASSWORD.sub(r"\g<head>***@", text)
-    return _KEY_PASSWORD.sub(r"\g<head>***", text)
+    return _native.mask_dsn(text)
+
+
+def _bad(dsn: str, why: str) -> ValueError:
+    return ValueError(f"{why}: {mask_dsn(dsn)} (write scheme://user:password@host:port/db)")
 
 
 def parse_dsn(dsn: str) -> tuple[str, dict[str, Any]]:
-    """``scheme://user:password@host:port/database`` as (scheme, connect keyword arguments)."""
-    parts = urlsplit(dsn)
-    if not parts.scheme or not parts.netloc:
-        raise ValueError(f"not a DSN (scheme://user:password@host:port/db): {mask_dsn(dsn)}")
-    if parts.query:
-        raise ValueError("a DSN here takes no query parameters; pass connect keyword arguments")
-    kwargs: dict[str, Any] = {"host": parts.hostname or "localhost"}
-    if parts.port:
-        kwargs["port"] = parts.port
-    if parts.username:
-        kwargs["user"] = unquote(parts.username)
-    if parts.password is not None:
-        kwargs["password"] = unquote(parts.password)
-    if parts.path.strip("/"):
-        kwargs["database"] = unquote(parts.path.strip("/"))
-    return parts.scheme, kwargs
+    """``scheme://user:password@host:port/database`` as (scheme, connect keyword arguments).
+
+    The userinfo runs to the last ``@``, so a password may hold ``@``, ``:``, ``#`` or
+    ``/`` as typed (percent-encoding works too). Errors show the DSN masked.
+    """
+    matched = _DSN.fullmatch(dsn.strip())
+    if matched is None:
+        raise _bad(dsn, "not a DSN")
+    rest = matched["rest"]
+    userinfo, at, location = rest.rpartition("@")
+    if not at:
+        userinfo, location = "", rest
+    address, _, path = location.partition("/")
+    if "?" in path or "#" in path:
+        raise _bad(dsn, "a DSN here takes no query parameters; pass connect keyword arguments")
+    where = _HOST_PORT.fullmatch(address)
+    if where is None:
+        raise _bad(dsn, "not a host[:port]")
+    kwargs: dict[str, Any] = {"host": where["host"].strip("[]") or "localhost"}
+    if where["port"]:
+        port = int(where["port"])
+        if not 0 < port < 65536:
+            raise _bad(dsn, "a port is 1 to 65535")
+        kwargs["port"] = port
+    if userinfo:
+        user, colon, password = userinfo.partition(":")
+        kwargs["user"] = unquote(user)
+        if colon:
+            kwargs["password"] = unquote(password)
+    if path.strip("/"):
+        kwargs["database"] = unquote(path.strip("/"))
+    return matched["scheme"], kwargs

@@ -42,6 +42,7 @@ class PoolTimeout(Exception):
     """
 
     def __init__(self, *, size: int, target: str, waited: float, deadline: float) -> None:
+        target = _native.mask_dsn(target)
         super().__init__(
             f"connguard pool for {target} (size {size}): no connection became free within "
             f"{waited:.2f}s (the policy deadline is {deadline:g}s); all {size} connections "

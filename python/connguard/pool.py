@@ -124,7 +124,7 @@ class Pool:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<connguard.pool.Pool {self.target} size={self.size}>"
+        return f"<connguard.pool.Pool {mask_dsn(self.target)} size={self.size}>"
 
 
 # URL scheme -> driver module, for get_pool's DSNs.

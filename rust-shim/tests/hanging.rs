@@ -8,7 +8,7 @@ use connguard::{acquire, connect, connect_pool, Error, Failure, Policy, Reason};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use tokio::net::TcpListener;
 
-const DEADLINE: f64 = 1.5;
+const DEADLINE: f64 = 3.0;
 
 /// Options for a loopback port that accepts every connection and keeps it
 /// open without writing; a port per test, so each has its own gate.
@@ -29,7 +29,7 @@ async fn silent_server() -> MySqlConnectOptions {
 }
 
 fn policy() -> Policy {
-    let text = format!("[default]\ndeadline = \"{DEADLINE}s\"\nconnect_timeout = \"500ms\"\n");
+    let text = format!("[default]\ndeadline = \"{DEADLINE}s\"\nconnect_timeout = \"1s\"\n");
     Policy::parse(&text, "<string>", None).expect("a valid policy")
 }
 

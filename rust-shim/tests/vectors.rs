@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use connguard::call::{Action, GiveUp, LastError, Retry};
 use connguard::classification::{classify, codes};
+use connguard::dsn::mask_dsn;
 use connguard::limiter::{Actions, Limiter};
 use connguard::report::{give_up_line, give_up_summary, queue_timeout_message, retry_line};
 use connguard::splitmix64::SplitMix64;
@@ -93,6 +94,7 @@ fn every_vector_file_has_a_runner() {
             "error_codes.json",
             "invalid_policy.json",
             "limiter.json",
+            "mask.json",
             "report.json",
             "splitmix64.json"
         ]
@@ -617,6 +619,29 @@ fn report() {
                 return Err(format!("summary {summary:?}, want {:?}", c.expect.summary));
             }
             Ok(())
+        },
+    );
+}
+
+#[derive(Deserialize)]
+struct MaskCase {
+    name: String,
+    text: String,
+    expect: String,
+}
+
+#[test]
+fn mask() {
+    run_all::<MaskCase>(
+        "mask.json",
+        |c| &c.name,
+        |c| {
+            let got = mask_dsn(&c.text);
+            if got == c.expect {
+                Ok(())
+            } else {
+                Err(format!("{got:?}, want {:?}", c.expect))
+            }
         },
     );
 }

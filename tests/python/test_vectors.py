@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import vector_cases
-from connguard import Decision, PolicyError, PolicySet, _native, classify
+from connguard import Decision, PolicyError, PolicySet, _native, classify, mask_dsn
 
 
 def _policy(case: dict[str, Any]) -> _native.Policy:
@@ -201,3 +201,11 @@ def test_report(case: dict[str, Any]) -> None:
         return
     assert _native.give_up_line(service, target, action, message) == expect["line"]
     assert _native.give_up_summary(service, target, action) == expect["summary"]
+
+
+MASK = vector_cases("mask")
+
+
+@pytest.mark.parametrize("case", MASK, ids=[case["name"] for case in MASK])
+def test_mask(case: dict[str, Any]) -> None:
+    assert mask_dsn(case["text"]) == case["expect"]

@@ -28,6 +28,7 @@ from cases.effective_policy import effective_cases
 from cases.error_codes import error_code_cases
 from cases.invalid_policy import invalid_cases
 from cases.limiter import limiter_cases
+from cases.mask import mask_cases
 from cases.report import report_cases
 from cases.splitmix64 import splitmix_cases
 from reference.classification import CAPACITY, NAMED_FATAL, TRANSIENT, classify
@@ -76,6 +77,7 @@ def build_files():
         "call.json": ("7", call_cases()),
         "error_codes.json": ("2", error_code_cases()),
         "report.json": ("4.2", report_cases()),
+        "mask.json": ("4.3", mask_cases()),
     }
     out = {}
     for filename, (section, cases) in files.items():

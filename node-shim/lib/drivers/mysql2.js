@@ -17,12 +17,16 @@ function callPolicy(policy, config) {
   return config.connectTimeout > 0 ? { ...policy, connectTimeout: config.connectTimeout / 1000 } : policy;
 }
 
-/** `mysql://user@host:port/db` from mysql2 options, never with a password. */
+/**
+ * `mysql://user@host:port/db` from mysql2 options, never with a password:
+ * masked even when built from options, whose strings may hold a URL (a DSN
+ * passed as the host).
+ */
 function describeTarget(config) {
   if (config.uri) return maskDsn(config.uri);
   const user = config.user ? `${config.user}@` : '';
   const where = config.socketPath ? `(socket ${config.socketPath})` : `${config.host || 'localhost'}:${config.port || 3306}`;
-  return `mysql://${user}${where}/${config.database || ''}`;
+  return maskDsn(`mysql://${user}${where}/${config.database || ''}`);
 }
 
 /**

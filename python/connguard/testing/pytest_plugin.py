@@ -9,7 +9,9 @@ Fixtures
 ``mariadb_server``
     Session-scoped :class:`~connguard.testing.MariaDBServer` with
     ``max_connections=10``, shared by all tests: close every connection a test
-    opens, and do not restart it (use the factory for that).
+    opens, and do not restart it (use the factory for that). Its account's
+    password is random, or ``$CONNGUARD_TEST_SERVER_PASSWORD`` (a distinctive
+    one lets a run's whole output be searched for it).
 ``mariadb_server_factory``
     Function-scoped; a callable taking :class:`~connguard.testing.MariaDBServer`'s
     keyword arguments that starts a server and returns it. All servers it
@@ -18,6 +20,7 @@ Fixtures
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,7 +32,9 @@ from connguard.testing.server import MariaDBServer
 @pytest.fixture(scope="session")
 def mariadb_server() -> Iterator[MariaDBServer]:
     """A MariaDB server (max_connections=10) shared by the whole test session."""
-    server = MariaDBServer(max_connections=10)
+    server = MariaDBServer(
+        max_connections=10, password=os.environ.get("CONNGUARD_TEST_SERVER_PASSWORD")
+    )
     server.start()
     try:
         yield server

@@ -7,6 +7,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError};
 use sqlx::Connection as _;
 
 use crate::classification::Failure;
+use crate::dsn::mask_dsn;
 use crate::duration::format_duration;
 use crate::gate::Server;
 
@@ -40,15 +41,16 @@ fn unresolved_name(error: &io::Error) -> bool {
         || text == "could not resolve to any address"
 }
 
-/// The masked DSN naming what `options` connect to: `mariadb://user:***@host:port/db`.
+/// The masked DSN naming what `options` connect to: `mariadb://user:***@host:port/db`,
+/// masked all the same, as the options' strings may hold a URL (a DSN passed as the host).
 pub fn target(options: &MySqlConnectOptions) -> String {
-    format!(
+    mask_dsn(&format!(
         "mariadb://{}:***@{}:{}/{}",
         options.get_username(),
         options.get_host(),
         options.get_port(),
         options.get_database().unwrap_or_default()
-    )
+    ))
 }
 
 /// The server `options` connect to, as sqlx reaches it: the socket when one
@@ -140,6 +142,8 @@ mod tests {
             .password("s3cret")
             .database("main");
         assert_eq!(target(&options), "mariadb://app:***@127.0.0.1:3307/main");
+        let url_as_host = options.host("mysql://u:s3cret@db");
+        assert_eq!(target(&url_as_host), "mariadb://app:***@db:3307/main");
     }
 
     #[test]
