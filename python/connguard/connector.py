@@ -14,7 +14,7 @@ from connguard._native import Policy
 from connguard.drivers import describe_target, driver_of
 from connguard.gate import gate_for
 from connguard.policy import resolve_policy, service_name
-from connguard.runner import Attempt, run, run_async
+from connguard.runner import Attempt, run, run_async, unpin
 
 __all__ = ["AsyncConnector", "Connector"]
 
@@ -66,6 +66,27 @@ class Connector(_Bound[T]):
     def __call__(self) -> T:
         result: T = run(self.attempt)
         return result
+
+    @classmethod
+    def once(
+        cls,
+        connect_fn: Callable[..., T],
+        kwargs: dict[str, Any],
+        policy: Policy | None,
+        service: str | None,
+    ) -> T:
+        """One call of a one-line adapter. ``kwargs`` is the adapter's own ``**kwargs``:
+        emptied, and the call's frames cleared on failure, so that a failed call's error
+        keeps neither the password nor the call alive."""
+        connector = cls(connect_fn, dict(kwargs), policy, service, None)
+        kwargs.clear()
+        try:
+            return connector()
+        except BaseException as exc:
+            unpin(exc)
+            raise
+        finally:
+            del connector
 
 
 class AsyncConnector(_Bound[Awaitable[T]]):

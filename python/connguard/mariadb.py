@@ -20,4 +20,4 @@ def connect(*, policy: Policy | None = None, service: str | None = None, **kwarg
     (or ``$CONNGUARD_SERVICE``), else the built-in defaults. The policy's
     ``connect_timeout`` is passed as ``connect_timeout`` unless you pass one.
     """
-    return Connector(mariadb.connect, kwargs, policy, service, None)()
+    return Connector.once(mariadb.connect, kwargs, policy, service)

@@ -20,4 +20,4 @@ def connect(*, policy: Policy | None = None, service: str | None = None, **kwarg
     passed as ``connection_timeout`` unless you pass one. ``policy=None``: as
     :func:`connguard.mariadb.connect`.
     """
-    return Connector(mysql.connector.connect, kwargs, policy, service, None)()
+    return Connector.once(mysql.connector.connect, kwargs, policy, service)

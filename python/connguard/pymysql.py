@@ -21,4 +21,4 @@ def connect(
     The policy's ``connect_timeout`` is passed as ``connect_timeout`` unless you
     pass one. ``policy=None``: as :func:`connguard.mariadb.connect`.
     """
-    return Connector(pymysql.connect, kwargs, policy, service, None)()
+    return Connector.once(pymysql.connect, kwargs, policy, service)

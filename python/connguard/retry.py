@@ -13,7 +13,7 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from connguard._native import Policy
-from connguard.runner import Attempt, resume, resume_async
+from connguard.runner import Attempt, resume, resume_async, unpin
 
 __all__ = ["retry_call", "retry_call_async"]
 
@@ -64,5 +64,12 @@ async def retry_call_async(
     except Exception as exc:
         first = exc
     attempt = Attempt(fn, args, kwargs, None, policy, policy.service, target)
-    result: T = await resume_async(attempt, start, first)
-    return result
+    del args, kwargs  # as in retry_call
+    try:
+        result: T = await resume_async(attempt, start, first)
+        return result
+    except BaseException as exc:
+        unpin(exc)
+        raise
+    finally:
+        del attempt

@@ -11,8 +11,9 @@ runners below only perform those, :func:`run` blocking a thread and
 from __future__ import annotations
 
 import asyncio
+import traceback
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from time import monotonic, sleep
 from typing import Any
 
@@ -25,7 +26,7 @@ from connguard.errors import QueueTimeout
 from connguard.gate import Gate, Slot, Ticket, track_close
 from connguard.report import give_up, log_give_up, log_retry
 
-__all__ = ["Attempt", "resume", "resume_async", "run", "run_async"]
+__all__ = ["Attempt", "resume", "resume_async", "run", "run_async", "unpin"]
 
 # What an attempt came to: ("ok", connection) or ("failed", exception).
 _Outcome = tuple[str, Any]
@@ -36,8 +37,9 @@ class Attempt:
     """How to make one attempt, and whom to tell about it."""
 
     fn: Callable[..., Any]
-    args: tuple[Any, ...]
-    kwargs: Mapping[str, Any]
+    # Never in a repr: an error tracker that shows a traceback's locals would show them.
+    args: tuple[Any, ...] = field(repr=False)
+    kwargs: Mapping[str, Any] = field(repr=False)
     driver: Driver | None
     policy: _native.Policy
     service: str
@@ -186,6 +188,22 @@ def resume(attempt: Attempt, start: float, first: BaseException | None) -> Any:
     """:func:`run` from its start (``first`` None) or after a first attempt, made at
     ``start``, failed with ``first`` (a caller's own hot path)."""
     current, steps = _begin(attempt, start, first)
+    try:
+        return _drive(current, steps)
+    except BaseException as exc:
+        del current, steps
+        unpin(exc)
+        raise
+
+
+def unpin(exc: BaseException) -> None:
+    """A failed call's error outlives the call (a caller keeps it, an error tracker shows
+    its frames' locals, the mariadb driver even leaks its own): the traceback's finished
+    frames, the driver's holding the connect arguments and a password, are cleared."""
+    traceback.clear_frames(exc.__traceback__)
+
+
+def _drive(current: _Run, steps: Generator[_native.Action, Any, Any]) -> Any:
     outcome: Any = None
     while True:
         try:
@@ -243,6 +261,15 @@ async def run_async(attempt: Attempt) -> Any:
 async def resume_async(attempt: Attempt, start: float, first: BaseException | None) -> Any:
     """:func:`run_async` from its start, or after a failed first attempt (see :func:`resume`)."""
     current, steps = _begin(attempt, start, first, asyncio.get_running_loop())
+    try:
+        return await _drive_async(current, steps)
+    except BaseException as exc:
+        del current, steps
+        unpin(exc)
+        raise
+
+
+async def _drive_async(current: _Run, steps: Generator[_native.Action, Any, Any]) -> Any:
     outcome: Any = None
     while True:
         try:

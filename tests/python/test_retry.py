@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Iterator
 
 import pymysql
 import pytest
 
+import connguard.pymysql
 import connguard.retry
 import connguard.runner
 from connguard import Policy, _native, give_up_info, retry_call, retry_call_async
@@ -170,3 +172,18 @@ def test_async_cancellation_propagates_at_once() -> None:
 
     asyncio.run(main())
     assert fn.calls == 1
+
+
+def test_no_frame_of_a_give_up_keeps_the_password() -> None:
+    """An error tracker shows a traceback's locals: none of them may hold the password,
+    though every attempt passed it to the driver (a real PyMySQL, refused on a closed port)."""
+    password = "Tr4ceback-S3cret"
+    policy = Policy.from_dict({"max_attempts": 2, "initial_delay": "1ms", "max_delay": "1ms"})
+    with pytest.raises(pymysql.err.OperationalError) as raised:
+        connguard.pymysql.connect(
+            policy=policy, host="127.0.0.1", port=1, user="app", password=password
+        )
+    frames = [frame for frame, _ in traceback.walk_tb(raised.value.__traceback__)][1:]  # not ours
+    assert len(frames) > 3  # the adapter's, the runner's and the driver's
+    for frame in frames:
+        assert password not in repr(frame.f_locals), frame.f_code.co_name
