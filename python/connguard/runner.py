@@ -92,24 +92,36 @@ def _steps(
     conn: Any = None
     while True:
         waits: _native.Action | None = None
-        for action in actions:
-            do = action.do
-            if do == "retry":
-                log_retry(attempt.service, attempt.target, action, last)
-            elif do == "join":
-                ticket.join()  # type: ignore[union-attr]
-            elif do == "rejected":
-                ticket.rejected()  # type: ignore[union-attr]
-            elif do == "left":
-                ticket.left()  # type: ignore[union-attr]
-            elif do == "connected":
-                slot = ticket.connected()  # type: ignore[union-attr]
-            elif do == "done":
-                return attempt.opened(conn, slot)
-            elif do == "give_up":
-                raise _given_up(attempt, action, last)
-            else:
-                waits = action  # attempt, sleep or wait: always the last action
+        finished = False
+        try:
+            for action in actions:
+                do = action.do
+                if do == "retry":
+                    log_retry(attempt.service, attempt.target, action, last)
+                elif do == "join":
+                    ticket.join()  # type: ignore[union-attr]
+                elif do == "rejected":
+                    ticket.rejected()  # type: ignore[union-attr]
+                elif do == "left":
+                    ticket.left()  # type: ignore[union-attr]
+                elif do == "connected":
+                    slot = ticket.connected()  # type: ignore[union-attr]
+                elif do == "done":
+                    finished = True
+                    return attempt.opened(conn, slot)
+                elif do == "give_up":
+                    finished = True
+                    raise _given_up(attempt, action, last)
+                else:
+                    waits = action  # attempt, sleep or wait: always the last action
+        except BaseException:
+            # Whatever raised (a log handler, an interrupt), the gate must not keep a
+            # caller that is gone, nor a slot no connection holds.
+            if not finished:
+                run.leave(monotonic() - run.start)
+            elif slot is not None:
+                slot.release()
+            raise
         assert waits is not None
         try:
             outcome = yield waits

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import threading
 from time import monotonic
 from typing import Any
@@ -236,3 +237,25 @@ def test_threads_and_tasks_of_one_process_share_the_server_through_one_gate() ->
     assert _state(gate)["in_use"] == 0 and _state(gate)["queued"] == 0
     # One limiter learned the server's capacity from both kinds of caller.
     assert _state(gate)["limit"] <= 3
+
+
+class _Raising(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        raise KeyboardInterrupt  # an interrupt while the retry is being logged
+
+
+def test_an_error_while_acting_leaves_the_gate_clean() -> None:
+    """Anything raising between the call's actions (here a log handler) must not leave
+    the caller queued at the gate, which would wedge it for the whole process."""
+    policy = Policy.from_dict(NO_PROBES)
+    gate, server = Gate(policy), FullServer(capacity=0)
+    handler = _Raising()
+    logger = logging.getLogger("connguard")
+    logger.addHandler(handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(_attempt(server, gate, policy))
+    finally:
+        logger.removeHandler(handler)
+    assert server.refused == 1
+    assert _state(gate)["in_use"] == 0 and _state(gate)["queued"] == 0
