@@ -141,5 +141,13 @@ bench: build-native build-rust
 	$(PY) benchmarks/report.py --overhead $(BENCH)/overhead.json --storm $(BENCH)/storm-*.json \
 		--out docs/benchmarks.md --plot docs/storm.png
 
+# Generated hostile policy files through every language (tests/fuzz/): 20,000
+# files or 15 minutes, whichever ends first; exits 1 and prints each input
+# where the verdicts differ. FUZZ_SEED=N replays a run.
+FUZZ_SEED ?= $(shell date +%s)
+.PHONY: fuzz
+fuzz: build-rust
+	PYTHONPATH=tests $(PY) -m fuzz.agree --seed $(FUZZ_SEED) --count 20000 --seconds 900
+
 clean:
 	rm -rf $(BUILD)

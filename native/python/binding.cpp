@@ -47,28 +47,42 @@ void translate_policy_error(std::exception_ptr p) {
     }
 }
 
-toml::table to_table(const py::dict& dict, const std::string& path);
+toml::table to_table(const py::dict& dict, const std::string& table);
+
+// A str as UTF-8. A lone surrogate, which no UTF-8 holds, becomes its \udXXX
+// escape: the key or value it is in is then judged like any other text.
+std::string utf8(const py::handle& text) {
+    const auto bytes =
+        py::reinterpret_steal<py::object>(PyUnicode_AsEncodedString(text.ptr(), "utf-8", "backslashreplace"));
+    if (!bytes) throw py::error_already_set();
+    return {PyBytes_AS_STRING(bytes.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(bytes.ptr()))};
+}
 
 // Appends a Python value to `out` as the TOML node a file would have produced,
-// so a mapping is validated by exactly the same code as a file.
-void push_value(toml::array& out, const py::handle& value, const std::string& path) {
+// so a mapping is validated by exactly the same code as a file. `key` of
+// `table` holds it (a list's elements too), as errors name them.
+void push_value(toml::array& out, const py::handle& value, const std::string& table, const std::string& key) {
+    const std::string path = table.empty() ? key : table + "." + key;
     if (py::isinstance<py::bool_>(value)) {
         out.push_back(value.cast<bool>());
     } else if (py::isinstance<py::int_>(value)) {
         int overflow = 0;
         const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
-        if (overflow != 0) throw py::value_error(path + ": integer out of the 64-bit range");
+        // In a file such a number is a syntax error (spec 1.3); in a mapping, out of range.
+        if (overflow != 0) {
+            throw PolicyError(PolicyErrorKind::OutOfRange, "<dict>", 0, table, key,
+                              utf8(py::str(value)) + " does not fit in 64 bits", "a 64-bit integer");
+        }
         out.push_back(static_cast<std::int64_t>(v));
     } else if (py::isinstance<py::float_>(value)) {
         out.push_back(value.cast<double>());
     } else if (py::isinstance<py::str>(value)) {
-        out.push_back(value.cast<std::string>());
+        out.push_back(utf8(value));
     } else if (py::isinstance<py::dict>(value)) {
         out.push_back(to_table(value.cast<py::dict>(), path));
     } else if (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value)) {
         toml::array items;
-        std::size_t i = 0;
-        for (const py::handle item : value) push_value(items, item, path + "[" + std::to_string(i++) + "]");
+        for (const py::handle item : value) push_value(items, item, table, key);
         out.push_back(std::move(items));
     } else {
         throw py::type_error(path + ": a policy value must be a str, int, float, bool, list or dict, not " +
@@ -76,16 +90,16 @@ void push_value(toml::array& out, const py::handle& value, const std::string& pa
     }
 }
 
-toml::table to_table(const py::dict& dict, const std::string& path) {
-    toml::table table;
+toml::table to_table(const py::dict& dict, const std::string& table) {
+    toml::table made;
     for (const auto& [key, value] : dict) {
-        if (!py::isinstance<py::str>(key)) throw py::type_error(path + ": policy keys must be strings");
-        const auto name = key.cast<std::string>();
+        if (!py::isinstance<py::str>(key)) throw py::type_error(table + ": policy keys must be strings");
+        const std::string name = utf8(key);
         toml::array one;
-        push_value(one, value, path.empty() ? name : path + "." + name);
-        table.insert_or_assign(name, std::move(*one.get(0)));
+        push_value(one, value, table, name);
+        made.insert_or_assign(name, std::move(*one.get(0)));
     }
-    return table;
+    return made;
 }
 
 constexpr std::array<Action::Do, 10> kKinds = {

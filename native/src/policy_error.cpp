@@ -1,9 +1,27 @@
 #include "connguard/policy_error.hpp"
 
+#include <cstdio>
 #include <utility>
 
 namespace connguard {
 namespace {
+
+// Control characters (a NUL or a newline in a quoted key, say) as \uXXXX:
+// the message stays one whole line, and what() is not cut short at a NUL.
+std::string escape_controls(const std::string& text) {
+    std::string escaped;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7F) {
+            char escape[8];
+            std::snprintf(escape, sizeof escape, "\\u%04X", byte);
+            escaped += escape;
+        } else {
+            escaped += c;
+        }
+    }
+    return escaped;
+}
 
 std::string format_message(const std::string& file, int line, const std::string& table,
                            const std::string& key, const std::string& problem, const std::string& allowed) {
@@ -14,7 +32,7 @@ std::string format_message(const std::string& file, int line, const std::string&
     if (!key.empty()) message += key + ": ";
     message += problem;
     if (!allowed.empty()) message += " (allowed: " + allowed + ")";
-    return message;
+    return escape_controls(message);
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 
 #include "connguard/duration.hpp"
 #include "policy_set_table.hpp"
+#include "toml_numbers.hpp"
+#include "utf8.hpp"
 
 namespace connguard {
 namespace {
@@ -28,6 +30,7 @@ constexpr std::string_view kLimitAllowed = "an integer from 1 to 100000";
 constexpr std::string_view kTopLevel = "the tables [default] and [service.NAME]";
 constexpr std::string_view kDurationAllowed = R"(a string such as "250ms", "5s" or "2m", > 0)";
 constexpr std::string_view kCodeAllowed = "an array of integers, each 1 to 65535";
+constexpr std::string_view kTomlAllowed = "a valid TOML v1.0 document";
 
 // One entry of a table with the line it was written on.
 struct Entry {
@@ -92,13 +95,28 @@ std::string in_quotes(std::string_view text) {
     return quoted + "\"";
 }
 
-// Locale-independent text of a float as TOML would write it.
+// A float in a message (spec 1.3): the shortest digits that read back as the
+// same double, laid out as JavaScript's Number::toString does (an exponent
+// from 1e21 up and below 1e-6), the same in every language.
 std::string float_text(double value) {
     if (std::isnan(value)) return "nan";
     if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+    std::string text = std::signbit(value) ? "-" : "";
+    if (value == 0) return text + "0";
     char buf[32];
-    const auto result = std::to_chars(buf, buf + sizeof buf, value);
-    return std::string(buf, result.ptr);
+    const auto end =
+        std::to_chars(buf, buf + sizeof buf, std::fabs(value), std::chars_format::scientific).ptr;
+    const std::string_view scientific(buf, static_cast<std::size_t>(end - buf));  // "d.ddde+XX"
+    const std::size_t e = scientific.find('e');
+    std::string digits(scientific.substr(0, e));
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    const int k = static_cast<int>(digits.size());
+    const int n = std::stoi(std::string(scientific.substr(e + 1))) + 1;  // value = 0.DIGITS * 10^n
+    if (k <= n && n <= 21) return text + digits + std::string(static_cast<std::size_t>(n - k), '0');
+    if (0 < n && n <= 21) return text + digits.substr(0, n) + "." + digits.substr(n);
+    if (-6 < n && n <= 0) return text + "0." + std::string(static_cast<std::size_t>(-n), '0') + digits;
+    text += digits.substr(0, 1) + (k > 1 ? "." + digits.substr(1) : "");
+    return text + (n > 0 ? "e+" : "e-") + std::to_string(std::abs(n - 1));
 }
 
 // One table's own keys, validated; applied over the policy it inherits from.
@@ -413,19 +431,54 @@ std::string read_file(const std::filesystem::path& path) {
     return text;
 }
 
+// The line of a syntax error, as spec 1.3 puts it. toml++ reports a header
+// it cannot make (`[a.b.c]` where a.b is a value) after reading the header's
+// line, at the start of the next; the text before that line alone then fails
+// on the header itself, at its end.
+int syntax_line(std::string_view text, const toml::parse_error& error) {
+    const toml::source_position at = error.source().begin;
+    const bool header = error.description().rfind("Error while parsing table header", 0) == 0;
+    if (!header || at.column != 1 || at.line <= 1) return line_of(error.source());
+    std::size_t line_start = 0;
+    for (toml::source_index line = 1; line < at.line; ++line) line_start = text.find('\n', line_start) + 1;
+    try {
+        (void)toml::parse(text.substr(0, line_start));
+    } catch (const toml::parse_error& earlier) {
+        return line_of(earlier.source());
+    }
+    return line_of(error.source());
+}
+
 }  // namespace
 
 PolicySet::PolicySet(std::string source, Policy defaults, std::vector<Policy> services)
     : source_(std::move(source)), defaults_(std::move(defaults)), services_(std::move(services)) {}
 
 PolicySet PolicySet::parse(std::string_view toml_text, std::string file_name) {
+    const auto syntax = [&](std::size_t at, std::string problem) {
+        const auto line =
+            1 + std::count(toml_text.begin(), toml_text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+        return PolicyError(Kind::Syntax, file_name, static_cast<int>(line), "", "", std::move(problem),
+                           std::string(kTomlAllowed));
+    };
+    // Read before any TOML, so whatever else is wrong.
+    if (const auto invalid = detail::first_invalid_utf8(toml_text))
+        throw syntax(*invalid, "the file is not valid UTF-8");
+    const auto long_number = detail::first_long_number(toml_text);
+    const std::string too_long =
+        "a number longer than " + std::to_string(detail::kMaxNumberLength) + " characters";
     toml::table table;
     try {
         table = toml::parse(toml_text, file_name);
     } catch (const toml::parse_error& error) {
-        throw PolicyError(Kind::Syntax, std::move(file_name), line_of(error.source()), "", "",
-                          std::string(error.description()), "a valid TOML v1.0 document");
+        // The first problem in the text is reported.
+        PolicyError parsed(Kind::Syntax, file_name, syntax_line(toml_text, error), "", "",
+                           std::string(error.description()), std::string(kTomlAllowed));
+        if (long_number && syntax(*long_number, "").line() <= parsed.line())
+            throw syntax(*long_number, too_long);
+        throw parsed;
     }
+    if (long_number) throw syntax(*long_number, too_long);
     return detail::policy_set_from_table(table, std::move(file_name));
 }
 

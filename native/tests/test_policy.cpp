@@ -136,6 +136,32 @@ TEST(PolicyError, MessageFormatAndOmissions) {
                  "f: [service.x] p (allowed: a, b)");
 }
 
+TEST(PolicyError, ControlCharactersAreEscapedSoTheMessageIsWhole) {
+    const std::string key("a\0b\n", 4);
+    EXPECT_STREQ(PolicyError(PolicyErrorKind::UnknownKey, "f", 2, "default", key, "unknown key", "x").what(),
+                 "f:2: [default] a\\u0000b\\u000A: unknown key (allowed: x)");
+    const PolicyError error = error_of("[default]\n\"a\\u0000b\" = 1\n");
+    EXPECT_EQ(error.key(), std::string("a\0b", 3));
+    EXPECT_STREQ(
+        error.what(),
+        "p.toml:2: [default] a\\u0000b: unknown key (allowed: max_attempts, deadline, connect_timeout, "
+        "initial_delay, max_delay, multiplier, jitter, retry_on, never_retry and the table limiter)");
+}
+
+TEST(PolicyError, FloatsReadAsInEveryLanguage) {
+    const auto problem = [](std::string_view value) {
+        return error_of("[default]\nmultiplier = " + std::string(value) + "\n").problem();
+    };
+    EXPECT_EQ(problem("0.5"), "0.5 is out of range");
+    EXPECT_EQ(problem("-0.0"), "-0 is out of range");
+    EXPECT_EQ(problem("-1e21"), "-1e+21 is out of range");
+    EXPECT_EQ(problem("-1e20"), "-100000000000000000000 is out of range");
+    EXPECT_EQ(problem("1.5e-7"), "1.5e-7 is out of range");
+    EXPECT_EQ(problem("1e-6"), "0.000001 is out of range");
+    EXPECT_EQ(problem("5e-324"), "5e-324 is out of range");
+    EXPECT_EQ(problem("-inf"), "-inf is out of range");
+}
+
 TEST(PolicyError, KindNames) {
     using K = PolicyErrorKind;
     EXPECT_EQ(to_string(K::Io), "io");
@@ -153,6 +179,21 @@ TEST(PolicyError, KindNames) {
 TEST(PolicyErrors, Syntax) {
     expect_error("[default]\nmax_attempts = = 3\n", PolicyErrorKind::Syntax, "", "", 2);
     expect_error("[default]\n[default]\n", PolicyErrorKind::Syntax, "", "", 2);
+}
+
+// Where toml++ alone would stop elsewhere, or not at all (docs/spec.md 1.3).
+TEST(PolicyErrors, SyntaxAsTheSpecPutsIt) {
+    using K = PolicyErrorKind;
+    expect_error("[default]\n# \xC0\xAF\n", K::Syntax, "", "", 2);  // not UTF-8, found first
+    expect_error("[default]\nx = 1\nx = 2\n# \xFF\n", K::Syntax, "", "", 4);
+    expect_error("[default]\nmultiplier = 0x" + std::string(125, '0') + "1\n", K::Syntax, "", "", 2);
+    expect_error("[default]\nretry_on = [\n  +1." + std::string(124, '0') + ",\n  [\n", K::Syntax, "", "", 3);
+    expect_error("[default]\nmultiplier = 0x" + std::string(124, '0') + "\n", K::OutOfRange, "default",
+                 "multiplier", 2);
+    // A header toml++ cannot make, reported on its own line, not the next.
+    expect_error("service = 1\n[service.a]   # c\nx = 1\n", K::Syntax, "", "", 2);
+    expect_error("[a]\nb = 1\n[a.b.c]\n[x]\n", K::Syntax, "", "", 3);
+    expect_error("[a]\n[a]\nx = 1\n", K::Syntax, "", "", 2);
 }
 
 TEST(PolicyErrors, UnknownTable) {

@@ -14,7 +14,9 @@ class PolicyError extends Error {
     if (key !== '') message += `${key}: `;
     message += problem;
     if (allowed !== '') message += ` (allowed: ${allowed})`;
-    super(message);
+    // Control characters (a NUL or a newline in a quoted key, say) as \uXXXX:
+    // the message stays one whole line, as in every language.
+    super(message.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`));
     this.name = 'PolicyError';
     this.kind = kind;
     this.file = file;

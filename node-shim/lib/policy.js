@@ -7,6 +7,10 @@ const { parse, TomlDate, TomlError } = require('smol-toml');
 const { parseDuration, formatDuration } = require('./duration');
 const { PolicyError } = require('./policy-error');
 const { keyPositions } = require('./toml-lines');
+const { firstBeyondToml10 } = require('./toml-v1-0');
+const { firstInvalidUtf8 } = require('./utf8');
+
+const TOML_ALLOWED = 'a valid TOML v1.0 document';
 
 const POLICY_ENV = 'CONNGUARD_POLICY';
 const SERVICE_ENV = 'CONNGUARD_SERVICE';
@@ -79,10 +83,33 @@ function inQuotes(text) {
   return `${quoted}"`;
 }
 
+/**
+ * The line of smol-toml's `error` as spec 1.3 puts it: where the text ends too
+ * early (only white space and comments follow, or an unfinished multi-line
+ * string starts), the line of its last character.
+ */
+function syntaxLine(text, error, problem) {
+  let at = 0;
+  for (let line = 1; line < error.line; line += 1) at = text.indexOf('\n', at) + 1;
+  at += error.column - 1;
+  const unfinished = problem === 'unfinished string' && /^("""|''')/.test(text.slice(at, at + 3));
+  const trailing = /^([ \t\n]|\r\n|#[^\n]*)*$/.test(text.slice(at)); // TOML's white space only
+  return unfinished || trailing ? lineAt(text, Math.max(text.length - 1, 0)) : error.line;
+}
+
+/** The 1-based line of UTF-16 offset `at`. */
+function lineAt(text, at) {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line += 1;
+  return line;
+}
+
+// A float in a message (spec 1.3): Number::toString's text, as in every
+// language, but for the sign of -0.
 function floatText(value) {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
-  return String(value);
+  return Object.is(value, -0) ? '-0' : String(value);
 }
 
 class Validator {
@@ -234,6 +261,31 @@ class Validator {
   }
 }
 
+/**
+ * The document of TOML v1.0 `text`, or the syntax error a TOML v1.0 parser
+ * with the limits of spec 1.3 reports first, as `{ line, problem }`.
+ */
+function readToml(text) {
+  // smol-toml skips any BOM it starts with: the text has lost one already.
+  if (text.startsWith('\uFEFF')) return { doc: null, syntax: { line: 1, problem: 'a byte order mark after the first' } };
+  let doc = null;
+  let syntax = null;
+  try {
+    doc = parse(text, { integersAsBigInt: true });
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const problem = error.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
+    syntax = { line: syntaxLine(text, error, problem), problem };
+  }
+  // On a tie, smol-toml stopped at what TOML v1.0 or the limits do not allow.
+  const beyond = firstBeyondToml10(text);
+  if (beyond !== null) {
+    const line = lineAt(text, beyond.at);
+    if (syntax === null || line <= syntax.line) syntax = { line, problem: beyond.problem };
+  }
+  return { doc, syntax };
+}
+
 /** Every effective policy of one policy file: `defaults` and one per `[service.NAME]`. */
 class PolicySet {
   constructor(file, defaults, services) {
@@ -245,15 +297,10 @@ class PolicySet {
 
   /** Policy text (named `file` in errors; `<string>` when it has no file). */
   static parse(text, file = '<string>') {
-    let doc;
-    try {
-      doc = parse(text, { integersAsBigInt: true });
-    } catch (error) {
-      if (!(error instanceof TomlError)) throw error;
-      const problem = error.message.split('\n')[0].replace(/^Invalid TOML document: /, '');
-      throw new PolicyError({ kind: 'syntax', file, line: error.line, problem, allowed: 'a valid TOML v1.0 document' });
-    }
-    const v = new Validator(file, keyPositions(text));
+    const body = text.startsWith('\uFEFF') ? text.slice(1) : text; // a BOM may open the text
+    const { doc, syntax } = readToml(body);
+    if (syntax !== null) throw new PolicyError({ kind: 'syntax', file, ...syntax, allowed: TOML_ALLOWED });
+    const v = new Validator(file, keyPositions(body));
 
     // Every table's own keys first, in file order, whatever service is wanted.
     let defaultOwn = { name: 'default', values: {}, lines: {}, limiter: { values: {}, lines: {} } };
@@ -288,18 +335,22 @@ class PolicySet {
   /** The policy file at `path`. */
   static load(path) {
     const file = String(path);
-    let text;
+    let bytes;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(fs.readFileSync(path));
+      bytes = fs.readFileSync(path);
     } catch (error) {
-      if (error.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-        throw new PolicyError({ kind: 'syntax', file, problem: 'the file is not valid UTF-8', allowed: 'a valid TOML v1.0 document' });
-      }
       // "ENOENT: no such file or directory, open 'x'" -> "no such file or directory"
       const reason = /^[A-Z]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message;
       throw new PolicyError({ kind: 'io', file, problem: `cannot read the file: ${reason}`, allowed: 'a readable TOML file' });
     }
-    return PolicySet.parse(text, file);
+    // Read before any TOML, so whatever else is wrong: a syntax error on the line where it stops.
+    const invalid = firstInvalidUtf8(bytes);
+    if (invalid >= 0) {
+      const line = bytes.subarray(0, invalid).filter((byte) => byte === 0x0a).length + 1;
+      throw new PolicyError({ kind: 'syntax', file, line, problem: 'the file is not valid UTF-8', allowed: TOML_ALLOWED });
+    }
+    // ignoreBOM: the text keeps its BOM; parse skips one, as TOML allows.
+    return PolicySet.parse(new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes), file);
   }
 
   /** The effective policy of service `name`; `unknown_service` when the file has no such table. */

@@ -116,23 +116,37 @@ impl PolicyError {
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.0;
-        f.write_str(&d.file)?;
+        let mut message = d.file.clone();
         if d.line != 0 {
-            write!(f, ":{}", d.line)?;
+            message.push_str(&format!(":{}", d.line));
         }
-        f.write_str(": ")?;
+        message.push_str(": ");
         if !d.table.is_empty() {
-            write!(f, "[{}] ", d.table)?;
+            message.push_str(&format!("[{}] ", d.table));
         }
         if !d.key.is_empty() {
-            write!(f, "{}: ", d.key)?;
+            message.push_str(&format!("{}: ", d.key));
         }
-        f.write_str(&d.problem)?;
+        message.push_str(&d.problem);
         if !d.allowed.is_empty() {
-            write!(f, " (allowed: {})", d.allowed)?;
+            message.push_str(&format!(" (allowed: {})", d.allowed));
         }
-        Ok(())
+        f.write_str(&escape_controls(&message))
     }
+}
+
+/// Control characters (a NUL or a newline in a quoted key, say) as `\uXXXX`,
+/// so that a message stays one whole line, as in every language.
+fn escape_controls(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c < ' ' || c == '\u{7F}' {
+            escaped.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
 }
 
 #[cfg(test)]
@@ -149,6 +163,14 @@ mod tests {
             "unknown key".into(),
             "max_attempts",
         )
+    }
+
+    #[test]
+    fn control_characters_in_a_key_are_escaped_and_the_message_is_whole() {
+        assert_eq!(
+            error(2, "default", "a\0b\n").to_string(),
+            r"p.toml:2: [default] a\u0000b\u000A: unknown key (allowed: max_attempts)"
+        );
     }
 
     #[test]

@@ -68,3 +68,25 @@ def test_from_dict_validates_like_a_file() -> None:
 def test_from_dict_rejects_values_toml_cannot_hold() -> None:
     with pytest.raises(TypeError, match=r"default\.deadline"):
         Policy.from_dict({"deadline": object()})
+
+
+def test_from_dict_errors_are_policy_errors_for_big_ints_and_lone_surrogates() -> None:
+    cases: list[tuple[dict[str, object], str, str, str]] = [
+        ({"max_attempts": 2**70}, "out_of_range", "default", "max_attempts"),
+        ({"retry_on": [1040, -(2**64)]}, "out_of_range", "default", "retry_on"),
+        ({"limiter": {"max_limit": 2**63}}, "out_of_range", "default.limiter", "max_limit"),
+        ({"jitter": "\ud800"}, "bad_choice", "default", "jitter"),
+        ({"x\ud800": 1}, "unknown_key", "default", "x\\ud800"),
+    ]
+    for keys, kind, table, key in cases:
+        with pytest.raises(PolicyError) as raised:
+            Policy.from_dict(keys)
+        assert (raised.value.kind, raised.value.table, raised.value.key) == (kind, table, key)
+
+
+def test_a_nul_in_a_key_is_escaped_and_the_message_is_whole() -> None:
+    with pytest.raises(PolicyError) as raised:
+        PolicySet.parse('[default]\n"a\\u0000b" = 1\n', "p.toml")
+    assert raised.value.key == "a\0b"
+    assert str(raised.value).startswith("p.toml:2: [default] a\\u0000b: unknown key (allowed: ")
+    assert str(raised.value).endswith("never_retry and the table limiter)")

@@ -58,10 +58,32 @@ test('an unreadable file is kind io, named as given', () => {
   assert.equal(error.message, `${missing}: cannot read the file: no such file or directory (allowed: a readable TOML file)`);
 });
 
-test('a file that is not UTF-8 is a syntax error', () => {
+test('a file that is not UTF-8 is a syntax error on its line, found before any other', () => {
   const file = path.join(tmp, 'latin1.toml');
-  fs.writeFileSync(file, Buffer.from([0x23, 0xe9, 0x0a]));
-  assert.equal(rejects(() => loadPolicy(file)).kind, 'syntax');
+  fs.writeFileSync(file, Buffer.concat([Buffer.from('[default]\nx = 1\nx = 2\n'), Buffer.from([0x23, 0xe9, 0x0a])]));
+  const error = rejects(() => loadPolicy(file));
+  assert.deepEqual([error.kind, error.line], ['syntax', 4]);
+});
+
+test('one BOM may open a file; a second is a syntax error', () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const one = write('bom.toml', Buffer.concat([bom, Buffer.from('[default]\nmax_attempts = 3\n')]));
+  assert.equal(loadPolicy(one).maxAttempts, 3);
+  const two = write('bom2.toml', Buffer.concat([bom, bom, Buffer.from('[default]\n')]));
+  assert.deepEqual([rejects(() => loadPolicy(two)).kind, rejects(() => loadPolicy(two)).line], ['syntax', 1]);
+});
+
+test('a control character in a key is escaped, and the message is whole', () => {
+  const error = rejects(() => parsePolicy('[default]\n"a\\u0000b" = 1\n', { file: 'p.toml' }));
+  assert.equal(error.key, 'a\0b');
+  assert.match(error.message, /^p\.toml:2: \[default\] a\\u0000b: unknown key \(allowed: .+ limiter\)$/);
+});
+
+test('floats in messages read as in every language', () => {
+  const problem = (value) => rejects(() => parsePolicy(`[default]\nmultiplier = ${value}\n`)).problem;
+  assert.equal(problem('-0.0'), '-0 is out of range');
+  assert.equal(problem('-1e21'), '-1e+21 is out of range');
+  assert.equal(problem('1.5e-7'), '1.5e-7 is out of range');
 });
 
 test('a syntax error names the line smol-toml reports, at the top level', () => {

@@ -109,8 +109,15 @@ impl Policy {
     pub fn load(path: impl AsRef<Path>, service: Option<&str>) -> Result<Policy, PolicyError> {
         let path = path.as_ref();
         let file = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Self::parse(&text, &file, service),
+        match std::fs::read(path) {
+            Ok(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => Self::parse(text, &file, service),
+                Err(error) => {
+                    // A syntax error where the text stops being UTF-8, as in every language.
+                    let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]);
+                    Err(Validator::new(&file, valid.unwrap_or_default()).not_utf8())
+                }
+            },
             Err(error) => Err(PolicyError::new(
                 Kind::Io,
                 &file,
@@ -126,7 +133,7 @@ impl Policy {
     /// Like [`load`](Self::load), from text; `file` names it in errors
     /// (`"<string>"` when there is no file).
     pub fn parse(text: &str, file: &str, service: Option<&str>) -> Result<Policy, PolicyError> {
-        let set = Validator { file, text }.policy_set()?;
+        let set = Validator::new(file, text).policy_set()?;
         match service.filter(|name| !name.is_empty()) {
             None => Ok(set.defaults),
             Some(name) => set
@@ -218,6 +225,16 @@ mod tests {
                 .to_string(),
             "p.toml: [service.b] no such service in the policy file (allowed: a)"
         );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_a_syntax_error_on_its_line_before_any_other() {
+        let path =
+            std::env::temp_dir().join(format!("connguard-latin1-{}.toml", std::process::id()));
+        std::fs::write(&path, b"[default]\nx = 1\nx = 2\n# \xE9\n").unwrap();
+        let error = Policy::load(&path, None).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!((error.kind(), error.line()), (Kind::Syntax, 4), "{error}");
     }
 
     #[test]

@@ -30,14 +30,43 @@ fn in_quotes(text: &str) -> String {
     quoted
 }
 
-/// A float as TOML writes it.
+/// A float in a message (spec 1.3): the shortest digits that read back as
+/// the same double, laid out as JavaScript's Number::toString does (an
+/// exponent from 1e21 up and below 1e-6), the same in every language.
 fn float_text(value: f64) -> String {
     if value.is_nan() {
-        "nan".into()
-    } else if value.is_infinite() {
-        if value > 0.0 { "inf" } else { "-inf" }.into()
-    } else {
-        format!("{value}")
+        return "nan".into();
+    }
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    if value.is_infinite() {
+        return format!("{sign}inf");
+    }
+    if value == 0.0 {
+        return format!("{sign}0");
+    }
+    let scientific = format!("{:e}", value.abs()); // "d.ddde-X", shortest
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let digits = mantissa.replace('.', "");
+    let k = digits.len() as i32;
+    let n = exponent.parse::<i32>().unwrap_or(0) + 1; // value = 0.DIGITS * 10^n
+    let zeros = |count: i32| "0".repeat(count.max(0) as usize);
+    match n {
+        n if k <= n && n <= 21 => format!("{sign}{digits}{}", zeros(n - k)),
+        n if 0 < n && n <= 21 => {
+            let (int, fraction) = digits.split_at(n as usize);
+            format!("{sign}{int}.{fraction}")
+        }
+        n if -6 < n && n <= 0 => format!("{sign}0.{}{digits}", zeros(-n)),
+        n => {
+            let (first, rest) = digits.split_at(1);
+            let point = if rest.is_empty() {
+                String::new()
+            } else {
+                format!(".{rest}")
+            };
+            let exp_sign = if n > 0 { '+' } else { '-' };
+            format!("{sign}{first}{point}e{exp_sign}{}", (n - 1).abs())
+        }
     }
 }
 
@@ -235,6 +264,23 @@ mod tests {
 
     fn error(text: &str) -> PolicyError {
         Policy::parse(text, "p.toml", None).expect_err("the policy is invalid")
+    }
+
+    #[test]
+    fn floats_read_as_in_every_language() {
+        for (value, text) in [
+            (0.5, "0.5"),
+            (-0.0, "-0"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (1.5e-7, "1.5e-7"),
+            (1e-6, "0.000001"),
+            (5e-324, "5e-324"),
+            (-1.7976931348623157e308, "-1.7976931348623157e+308"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(super::float_text(value), text);
+        }
     }
 
     #[test]

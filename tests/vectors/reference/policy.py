@@ -125,13 +125,62 @@ def key_lines(text):
     return lines
 
 
+# ---------------------------------------------------------------------------
+# The limits of 1.3 that tomllib does not keep: numbers (64-bit integers,
+# finite floats, at most 126 characters) and depth (a value inside at most 255
+# arrays or inline tables). Like key_lines, these scanners understand what the
+# vectors use: one statement a line, no '#' or brackets inside strings.
+# ---------------------------------------------------------------------------
+
+MAX_DEPTH = 256
+MAX_NUMBER = 126
+STRING_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'[^\']*\'')
+NUMBER_RE = re.compile(r"[=\[,{]\s*([+-]?[0-9][0-9A-Za-z_.+-]*)")
+
+
+def number_problem(token):
+    if token.count(":") or re.match(r"\d{4}-", token):
+        return False  # a date or a time
+    if len(token) > MAX_NUMBER:
+        return True
+    digits = token.replace("_", "")
+    try:
+        return not -(2**63) <= int(digits, 0) < 2**63
+    except ValueError:
+        return math.isinf(float(digits))
+
+
+def limit_lines(text):
+    """Lines where a number or a value's depth breaks the limits, in order."""
+    found, depth = [], 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = STRING_RE.sub('""', line).split("#")[0]
+        if depth == 0 and code.lstrip().startswith("["):
+            continue  # a table header
+        if any(number_problem(token) for token in NUMBER_RE.findall(code)):
+            found.append(number)
+        for c in code.partition("=")[2] if depth == 0 else code:
+            if c in "[{" or (c not in "]} \t," and depth >= MAX_DEPTH):
+                if depth >= MAX_DEPTH:
+                    found.append(number)
+                depth += c in "[{"
+            elif c in "]}":
+                depth -= 1
+    return found
+
+
 def load_policy(text, service):
     """The effective policy (dict of 1.1 keys) or a PolicyError."""
+    limits = limit_lines(text)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         m = re.search(r"at line (\d+)", str(error))
-        raise PolicyError("syntax", line=int(m.group(1)) if m else 0) from None
+        # Ended too early: the line of the text's last character.
+        line = int(m.group(1)) if m else text[:-1].count("\n") + 1
+        raise PolicyError("syntax", line=min([line, *limits])) from None
+    if limits:
+        raise PolicyError("syntax", line=limits[0])
     lines = key_lines(text)
 
     def fail_at(kind, table, key):
