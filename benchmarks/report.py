@@ -141,7 +141,7 @@ def overhead_section(data: dict[str, Any]) -> str:
             "",
             f"connguard adds {ours / 1000:.2f} µs per successful call (target: at most 1 µs),",
             f"{theirs / ours:.0f}x less than tenacity: its success path is one clock read and a",
-            "`try`; the C++ decision is built only after a first failure.",
+            "`try`; the engine's call (spec 7) is built only after a first failure.",
         ]
     )
 
