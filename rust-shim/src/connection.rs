@@ -16,7 +16,7 @@ use crate::drivers::sqlx::{close, server, target};
 use crate::error::Error;
 use crate::gate::{Gate, Slot};
 use crate::policy::Policy;
-use crate::retry::{random_seed, Runner};
+use crate::runner::{random_seed, Runner};
 
 /// A `MySqlConnection` opened by [`connect`]: use it through `&mut *conn`
 /// like sqlx's own. Closing or dropping it hands its slot to the next caller

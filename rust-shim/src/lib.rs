@@ -40,7 +40,7 @@ pub mod policy;
 pub mod policy_error;
 pub mod pool;
 pub mod report;
-mod retry;
+mod runner;
 pub mod schedule;
 pub mod splitmix64;
 

@@ -13,7 +13,7 @@ use sqlx::pool::PoolConnection;
 use crate::drivers::sqlx::target;
 use crate::error::Error;
 use crate::policy::Policy;
-use crate::retry::Runner;
+use crate::runner::Runner;
 
 /// `pool_options.connect_with(connect_options)`, retried per `policy` while
 /// the server refuses it: a drop-in for sqlx's own call.
