@@ -178,22 +178,9 @@ def _begin(
     return run, _steps(run, run.call.failed(monotonic() - start, code), first)
 
 
-def _first_cap(attempt: Attempt) -> float:
-    return min(attempt.policy.connect_timeout, attempt.policy.deadline)
-
-
 def run(attempt: Attempt) -> Any:
     """One call on this thread: blocks in attempts, sleeps and waits at the gate."""
-    start = monotonic()
-    first: BaseException | None = None
-    if attempt.gate is None:
-        try:  # the hot path
-            return attempt.opened(
-                attempt.fn(*attempt.args, **attempt.call_kwargs(_first_cap(attempt))), None
-            )
-        except Exception as exc:
-            first = exc
-    return resume(attempt, start, first)
+    return resume(attempt, monotonic(), None)
 
 
 def resume(attempt: Attempt, start: float, first: BaseException | None) -> Any:
@@ -260,14 +247,7 @@ async def _attempt_async(attempt: Attempt, cap: float) -> Any:
 
 async def run_async(attempt: Attempt) -> Any:
     """One call on the running loop: awaits attempts, sleeps and turns at the gate."""
-    start = monotonic()
-    first: BaseException | None = None
-    if attempt.gate is None:
-        try:  # the hot path
-            return attempt.opened(await _attempt_async(attempt, _first_cap(attempt)), None)
-        except Exception as exc:
-            first = exc
-    return await resume_async(attempt, start, first)
+    return await resume_async(attempt, monotonic(), None)
 
 
 async def resume_async(attempt: Attempt, start: float, first: BaseException | None) -> Any:
