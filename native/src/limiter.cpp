@@ -6,6 +6,11 @@
 
 namespace connguard {
 
+namespace {
+// 2^17 - 1 is above every max_limit: the streak's growth reaches any cap.
+constexpr int kStreakCap = 17;
+}  // namespace
+
 Limiter::Limiter(const Policy& policy, std::uint64_t seed)
     : backoff_(policy),
       seeds_(seed),
@@ -29,12 +34,14 @@ Limiter::Actions Limiter::connected(Waiter waiter) {
     // rejection that succeed after it win their slots back.
     limit_ = std::min(max_limit_, std::max(limit_, holding_));
     if (probing_ == waiter) {
-        // The server took one more than we had: the next probe starts again
-        // from the shortest delay.
+        // The server had room again: grow by 1, 3, 7, ... beyond what is in
+        // use per probe that succeeds in a row, paced by the probe timer (not
+        // by slow start, which overshoots the room found), and start the next
+        // probe again from the shortest delay.
         probing_.reset();
-        limit_ = std::min(max_limit_, std::max(limit_, in_use()));
+        streak_ = std::min(streak_ + 1, kStreakCap);
+        limit_ = std::min(max_limit_, std::max(limit_, in_use() + (1 << streak_) - 1));
         probes_ = Schedule(backoff_, seeds_.next());
-        slow_start_ = true;  // the server has room again: grow per success, not per probe
     } else if (slow_start_) {
         limit_ = std::min(max_limit_, limit_ + 1);  // one more per success: doubles per round
     }
@@ -45,9 +52,10 @@ Limiter::Actions Limiter::rejected(Waiter waiter) {
     if (in_flight_.erase(waiter) == 0)
         throw std::logic_error("connguard::Limiter: rejected() without a grant");
     if (probing_ == waiter) probing_.reset();
-    // The server holds what it has accepted of ours and no more.
-    limit_ = holding_;
+    // What the server holds of ours, and the attempts it may still accept.
+    limit_ = in_use();
     slow_start_ = false;
+    streak_ = 0;
     queue_.push_front(waiter);  // it keeps its turn
     return settle();
 }
@@ -67,7 +75,7 @@ Limiter::Actions Limiter::released() {
 Limiter::Actions Limiter::probe() {
     timer_armed_ = false;
     std::vector<Waiter> granted;
-    if (!queue_.empty() && !probing_) {
+    if (!queue_.empty() && !probing_ && in_use() < max_limit_) {  // max_limit caps probes too
         probing_ = queue_.front();
         queue_.pop_front();
         grant(*probing_, granted);
@@ -84,7 +92,8 @@ Limiter::Actions Limiter::settle(std::vector<Waiter> granted) {
     Actions actions{std::move(granted), std::nullopt};
     // Waiters nobody can let in: one probe at a time, paced by the backoff
     // schedule, keeps looking for capacity that others free.
-    if (!queue_.empty() && !probing_ && !timer_armed_) {
+    // At max_limit no probe could go: the event that frees room arms it.
+    if (!queue_.empty() && !probing_ && !timer_armed_ && in_use() < max_limit_) {
         timer_armed_ = true;
         actions.probe_in = probes_.next();
     }

@@ -153,8 +153,10 @@ TEST_F(GateTest, ATicketDestroyedAfterItsGrantGivesTheSlotBack) {
 }
 
 TEST_F(GateTest, TheQueuesHeadFiresTheProbeWhenDueOneAtATime) {
-    gate = std::make_shared<Gate>(one_at_a_time(0.05), 1, clock);  // probes 50ms, then 100ms
-    Slot held = hold();
+    Policy policy = one_at_a_time(0.05);  // probes 50ms, then 100ms
+    policy.limiter.max_limit = 2;         // room for one probe beside the connection held
+    gate = std::make_shared<Gate>(policy, 1, clock);
+    Slot held = hold();  // slow start: limit 2
     Journal journal;
     Journal checked;
     std::thread prober([&] {
@@ -163,28 +165,34 @@ TEST_F(GateTest, TheQueuesHeadFiresTheProbeWhenDueOneAtATime) {
         if (!ticket.wait(kForever)) return;
         journal.add(1);
         checked.first(1);
-        ticket.rejected();  // the server is full: back to the head
-        if (ticket.wait(kForever)) journal.add(2);
+        ticket.rejected();  // the server is full: limit 1, back to the head
+        if (!ticket.wait(kForever)) return;
+        journal.add(2);
+        checked.first(2);
+        ticket.rejected();
+        if (ticket.wait(kForever)) journal.add(3);
     });  // leaves while attempting: its probe ends
+    EXPECT_EQ(journal.first(1), std::vector<int>{1});  // room under the limit
+    checked.add(0);
     ASSERT_TRUE(clock->waiting(1));
     std::thread behind([&] {
         Gate::Ticket ticket = gate->ticket();
         ticket.join();
-        if (ticket.wait(kForever)) journal.add(3);
+        if (ticket.wait(kForever)) journal.add(4);
     });
     ASSERT_TRUE(clock->waiting(2));
     clock->set(0.05);
-    EXPECT_EQ(journal.first(1), std::vector<int>{1});  // beyond the limit: the probe
+    EXPECT_EQ(journal.first(2), (std::vector<int>{1, 2}));  // beyond the limit: the probe
     EXPECT_EQ(gate->state().in_use, 2);
     EXPECT_EQ(gate->state().queued, 1u);  // one probe at a time
     checked.add(0);
     ASSERT_TRUE(clock->waiting(2));
     clock->set(0.05 + 0.1);  // the next probe, 100ms after the first
     prober.join();
-    EXPECT_EQ(journal.first(2), (std::vector<int>{1, 2}));
+    EXPECT_EQ(journal.first(3), (std::vector<int>{1, 2, 3}));
     held.release();
     behind.join();
-    EXPECT_EQ(journal.first(3), (std::vector<int>{1, 2, 3}));
+    EXPECT_EQ(journal.first(4), (std::vector<int>{1, 2, 3, 4}));
     expect_idle();
 }
 

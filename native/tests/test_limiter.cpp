@@ -42,24 +42,24 @@ TEST(Limiter, SlowStartGrowsByOnePerSuccessUpToMaxLimit) {
     EXPECT_EQ(limiter.in_use(), 5);
 }
 
-TEST(Limiter, CapacityRejectionSetsTheLimitToWhatTheServerHoldsAndKeepsTheTurn) {
+TEST(Limiter, CapacityRejectionSetsTheLimitToWhatIsInUseAndKeepsTheTurn) {
     Limiter limiter(policy_with(4), 1);
     for (Limiter::Waiter w = 1; w <= 6; ++w) limiter.acquire(w);
     limiter.connected(1);
     limiter.connected(2);  // slow start: limit 6, all six granted
     ASSERT_EQ(limiter.in_use(), 6);
     const auto after = limiter.rejected(5);
-    EXPECT_EQ(limiter.limit(), 2);  // the server holds two of ours
+    EXPECT_EQ(limiter.limit(), 5);  // two held, three still in flight
     EXPECT_FALSE(limiter.slow_start());
     EXPECT_TRUE(after.granted.empty());
     EXPECT_EQ(limiter.queue().front(), 5u);
-    limiter.connected(3);  // granted before the rejection: it wins its slot back
-    EXPECT_EQ(limiter.limit(), 3);
+    EXPECT_TRUE(limiter.rejected(3).granted.empty());  // each refusal takes one off
+    EXPECT_EQ(limiter.limit(), 4);
     limiter.connected(4);
     limiter.connected(6);
-    EXPECT_EQ(limiter.limit(), 5);  // what the server holds, no more: no growth outside slow start
-    EXPECT_EQ(limiter.released().granted, Waiters{5});  // a close hands its slot to the head
-    EXPECT_EQ(limiter.limit(), 5);
+    EXPECT_EQ(limiter.limit(), 4);  // what the server holds, no more: no growth outside slow start
+    EXPECT_EQ(limiter.released().granted, Waiters{3});  // a close hands its slot to the head
+    EXPECT_EQ(limiter.limit(), 4);
 }
 
 TEST(Limiter, ACloseHandsItsSlotToTheHeadWaiterAtOnce) {
@@ -102,8 +102,19 @@ TEST(Limiter, AProbeThatConnectsRaisesTheLimitAndRestartsTheSchedule) {
     limiter.rejected(1);  // next probe in 100ms
     limiter.probe();      // 1 probes again
     const auto in = limiter.connected(1);
-    EXPECT_EQ(limiter.limit(), 1);
+    EXPECT_EQ(limiter.limit(), 2);  // one more than in use
+    EXPECT_EQ(in.granted, Waiters{2});
     EXPECT_EQ(in.probe_in, 0.05);  // from the shortest delay again
+    EXPECT_EQ(limiter.streak(), 1);
+}
+
+TEST(Limiter, MaxLimitCapsProbesToo) {
+    Limiter limiter(policy_with(1, 1), 1);
+    limiter.acquire(1);
+    limiter.acquire(2);
+    limiter.connected(1);
+    EXPECT_TRUE(limiter.probe().granted.empty());  // one held of one allowed
+    EXPECT_EQ(limiter.in_use(), 1);
 }
 
 TEST(Limiter, LeavingFreesAQueuedPlaceOrAnAttemptsSlot) {

@@ -6,6 +6,9 @@
 const { Schedule } = require('./schedule');
 const { SplitMix64 } = require('./splitmix64');
 
+// 2^17 - 1 is above every max_limit: the streak's growth reaches any cap.
+const STREAK_CAP = 17;
+
 /**
  * A state machine with no clock and no timers: an adapter reports events and
  * carries out what each answers, `{ granted, probeIn }`: the waiters that may
@@ -26,6 +29,7 @@ class Limiter {
     this.probing = undefined;
     this.timerArmed = false;
     this.slowStart = true;
+    this.streak = 0; // probes that succeeded since the last rejection
   }
 
   get inUse() {
@@ -49,12 +53,14 @@ class Limiter {
     // rejection that succeed after it win their slots back.
     this.limit = Math.min(this.maxLimit, Math.max(this.limit, this.holding));
     if (this.probing === waiter) {
-      // The server took one more than we had: the next probe starts again from
-      // the shortest delay.
+      // The server had room again: grow by 1, 3, 7, ... beyond what is in use
+      // per probe that succeeds in a row, paced by the probe timer (not by
+      // slow start, which overshoots the room found), and start the next probe
+      // again from the shortest delay.
       this.probing = undefined;
-      this.limit = Math.min(this.maxLimit, Math.max(this.limit, this.inUse));
+      this.streak = Math.min(this.streak + 1, STREAK_CAP);
+      this.limit = Math.min(this.maxLimit, Math.max(this.limit, this.inUse + 2 ** this.streak - 1));
       this.probes = new Schedule(this.policy, this.seeds.next());
-      this.slowStart = true; // the server has room again: grow per success, not per probe
     } else if (this.slowStart) {
       this.limit = Math.min(this.maxLimit, this.limit + 1); // one more per success: doubles per round
     }
@@ -65,8 +71,9 @@ class Limiter {
   rejected(waiter) {
     this.endAttempt(waiter, 'rejected');
     if (this.probing === waiter) this.probing = undefined;
-    this.limit = this.holding; // the server holds what it has accepted of ours and no more
+    this.limit = this.inUse; // what the server holds of ours, and the attempts it may still accept
     this.slowStart = false;
+    this.streak = 0;
     this.queue.unshift(waiter);
     return this.settle([]);
   }
@@ -88,11 +95,11 @@ class Limiter {
     return this.settle([]);
   }
 
-  /** The probe timer fired: the queue's head may attempt, even over the limit. */
+  /** The probe timer fired: the queue's head may attempt, even over the limit, never over maxLimit. */
   probe() {
     this.timerArmed = false;
     const granted = [];
-    if (this.queue.length > 0 && this.probing === undefined) {
+    if (this.queue.length > 0 && this.probing === undefined && this.inUse < this.maxLimit) {
       this.probing = this.queue.shift();
       this.grant(this.probing, granted);
     }
@@ -112,8 +119,10 @@ class Limiter {
     while (this.queue.length > 0 && this.inUse < this.limit) this.grant(this.queue.shift(), granted);
     let probeIn = null;
     // Waiters nobody can let in: one probe at a time, paced by the backoff
-    // schedule, keeps looking for capacity that others free.
-    if (this.queue.length > 0 && this.probing === undefined && !this.timerArmed) {
+    // schedule, keeps looking for capacity that others free. At maxLimit no
+    // probe could go: the event that frees room arms it.
+    const capped = this.inUse >= this.maxLimit;
+    if (this.queue.length > 0 && this.probing === undefined && !this.timerArmed && !capped) {
       this.timerArmed = true;
       probeIn = this.probes.next();
     }

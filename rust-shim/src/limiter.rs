@@ -14,6 +14,9 @@ use crate::splitmix64::SplitMix64;
 /// A caller, named by the adapter; unique among those queued or in flight.
 pub type Waiter = u64;
 
+/// 2^17 - 1 is above every max_limit: the streak's growth reaches any cap.
+const STREAK_CAP: u32 = 17;
+
 /// What the adapter must do after an event.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Actions {
@@ -47,6 +50,7 @@ pub struct Limiter {
     probing: Option<Waiter>,
     timer_armed: bool,
     slow_start: bool,
+    streak: u32, // probes that succeeded since the last rejection
 }
 
 impl Limiter {
@@ -67,6 +71,7 @@ impl Limiter {
             probing: None,
             timer_armed: false,
             slow_start: true,
+            streak: 0,
         }
     }
 
@@ -87,12 +92,15 @@ impl Limiter {
         // rejection that succeed after it win their slots back.
         self.limit = self.max_limit.min(self.limit.max(self.holding));
         if self.probing == Some(waiter) {
-            // The server took one more than we had: the next probe starts again
-            // from the shortest delay.
+            // The server had room again: grow by 1, 3, 7, ... beyond what is in
+            // use per probe that succeeds in a row, paced by the probe timer
+            // (not by slow start, which overshoots the room found), and start
+            // the next probe again from the shortest delay.
             self.probing = None;
-            self.limit = self.max_limit.min(self.limit.max(self.in_use()));
+            self.streak = (self.streak + 1).min(STREAK_CAP);
+            let grown = self.in_use() + (1u32 << self.streak) - 1;
+            self.limit = self.max_limit.min(self.limit.max(grown));
             self.probes = Schedule::new(&self.backoff, self.seeds.next_u64());
-            self.slow_start = true; // the server has room again: grow per success, not per probe
         } else if self.slow_start {
             self.limit = self.max_limit.min(self.limit + 1); // one more per success: doubles per round
         }
@@ -105,9 +113,10 @@ impl Limiter {
         if self.probing == Some(waiter) {
             self.probing = None;
         }
-        // The server holds what it has accepted of ours and no more.
-        self.limit = self.holding;
+        // What the server holds of ours, and the attempts it may still accept.
+        self.limit = self.in_use();
         self.slow_start = false;
+        self.streak = 0;
         self.queue.push_front(waiter); // it keeps its turn
         Ok(self.settle(Vec::new()))
     }
@@ -133,11 +142,12 @@ impl Limiter {
         Ok(self.settle(Vec::new()))
     }
 
-    /// The probe timer fired.
+    /// The probe timer fired: the queue's head may attempt, even over the
+    /// limit, never over `max_limit`.
     pub fn probe(&mut self) -> Actions {
         self.timer_armed = false;
         let mut granted = Vec::new();
-        if self.probing.is_none() {
+        if self.probing.is_none() && self.in_use() < self.max_limit {
             if let Some(head) = self.queue.pop_front() {
                 self.probing = Some(head);
                 self.in_flight.push(head);
@@ -189,9 +199,11 @@ impl Limiter {
             granted.push(next);
         }
         // Waiters nobody can let in: one probe at a time, paced by the backoff
-        // schedule, keeps looking for capacity that others free.
+        // schedule, keeps looking for capacity that others free. At max_limit
+        // no probe could go: the event that frees room arms it.
         let mut probe_in = None;
-        if !self.queue.is_empty() && self.probing.is_none() && !self.timer_armed {
+        let capped = self.in_use() >= self.max_limit;
+        if !self.queue.is_empty() && self.probing.is_none() && !self.timer_armed && !capped {
             self.timer_armed = true;
             probe_in = Some(self.probes.next_delay());
         }
@@ -255,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn the_limit_stops_at_max_limit_and_grows_only_by_probes_after_slow_start() {
+    fn max_limit_caps_the_limit_and_the_probes() {
         let mut policy = Policy::default();
         policy.limiter.max_limit = 3;
         let mut limiter = Limiter::new(&policy, 1);
@@ -269,27 +281,16 @@ mod tests {
             (limiter.limit(), limiter.queue()),
             (3, &VecDeque::from([4]))
         );
-        assert_eq!(
-            limiter.probe().granted,
-            [4],
-            "the probe goes past the limit"
-        );
-        limiter.rejected(4).unwrap();
-        assert!(!limiter.slow_start());
+        assert_eq!(limiter.probe(), Actions::default(), "no probe past max_limit");
         assert_eq!(
             limiter.released().unwrap().granted,
             [4],
             "a close lets the head in"
         );
+        limiter.rejected(4).unwrap();
+        assert!(!limiter.slow_start());
+        assert_eq!(limiter.probe().granted, [4], "under the cap, the probe goes");
         limiter.connected(4).unwrap();
-        assert_eq!(limiter.limit(), 3, "no slow-start growth after a rejection");
-        limiter.acquire(5).unwrap();
-        assert_eq!(limiter.probe().granted, [5]);
-        limiter.connected(5).unwrap();
-        assert_eq!(
-            (limiter.holding(), limiter.limit()),
-            (4, 3),
-            "capped at max_limit"
-        );
+        assert_eq!((limiter.holding(), limiter.limit()), (3, 3));
     }
 }

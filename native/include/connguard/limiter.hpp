@@ -42,6 +42,7 @@ public:
     int in_use() const noexcept { return holding_ + static_cast<int>(in_flight_.size()); }
     const std::deque<Waiter>& queue() const noexcept { return queue_; }
     bool slow_start() const noexcept { return slow_start_; }
+    int streak() const noexcept { return streak_; }
 
 private:
     Actions settle(std::vector<Waiter> granted = {});
@@ -59,6 +60,7 @@ private:
     std::optional<Waiter> probing_;
     bool timer_armed_ = false;
     bool slow_start_ = true;
+    int streak_ = 0;  // probes that succeeded since the last rejection
 };
 
 }  // namespace connguard

@@ -30,7 +30,7 @@ LIMITER_CASES = [
         ],
     ),
     (
-        "rejection_sets_limit_to_holding_keeps_the_turn_and_late_successes_win_back",
+        "rejection_sets_limit_to_in_use_keeps_the_turn_and_late_successes_win_back",
         toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 4"),
         "7",
         [
@@ -99,17 +99,53 @@ LIMITER_CASES = [
         ],
     ),
     (
-        "a_successful_probe_resumes_slow_start",
+        "successful_probes_in_a_row_double_the_growth_and_a_rejection_ends_the_streak",
         toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1"),
         "1",
         [
-            *acquire_all(1, 2, 3, 4, 5),
+            *acquire_all(*range(1, 13)),
             ("connected", 1),
             ("rejected", 2),
             ("probe", None),
-            ("connected", 2),
-            ("released", None),
+            ("connected", 2),  # streak 1: one more than in use
+            ("connected", 3),  # not a probe, and slow start is over: no growth
+            ("probe", None),
+            ("connected", 4),  # streak 2: three more
+            ("connected", 5),
+            ("rejected", 6),  # the streak ends; the limit is what is held and in flight
+            ("connected", 7),
+            ("probe", None),
+            ("connected", 6),  # streak 1 again
+        ],
+    ),
+    (
+        "a_rejection_keeps_the_attempts_still_in_flight_in_the_limit",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 6"),
+        "5",
+        [
+            *acquire_all(*range(1, 10)),
+            ("connected", 1),
+            ("rejected", 2),  # 1 held, 4 in flight: limit 5, not 1
             ("connected", 3),
+            ("connected", 4),
+            ("rejected", 5),  # 3 held, 1 in flight: limit 4
+            ("connected", 6),
+            ("released", None),
+        ],
+    ),
+    (
+        "max_limit_caps_probes_too",
+        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1", "max_limit = 2"),
+        "1",
+        [
+            *acquire_all(1, 2, 3, 4),
+            ("connected", 1),  # slow start: 2 granted, and the cap is reached
+            ("probe", None),  # armed before the cap was reached: fires, grants nothing, re-arms nothing
+            ("released", None),
+            ("rejected", 3),  # one held, under the cap: the probe timer arms again
+            ("probe", None),
+            ("connected", 3),
+            ("released", None),
         ],
     ),
     (

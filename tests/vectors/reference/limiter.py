@@ -3,6 +3,8 @@
 from reference.decision import Decision
 from reference.splitmix64 import SplitMix64
 
+STREAK_CAP = 17  # 2**17 - 1 > any max_limit: the growth reaches every cap
+
 
 class Limiter:
     """Spec 6, event by event; each event returns (granted, probe_in)."""
@@ -20,6 +22,7 @@ class Limiter:
         self.probing = None
         self.timer_armed = False
         self.slow_start = True
+        self.streak = 0  # probes that succeeded since the last rejection
 
     @property
     def in_use(self):
@@ -36,9 +39,10 @@ class Limiter:
         self.limit = min(self.max_limit, max(self.limit, self.holding))
         if self.probing == w:
             self.probing = None
-            self.limit = min(self.max_limit, max(self.limit, self.in_use))
+            self.streak += 1
+            grow = 2 ** min(self.streak, STREAK_CAP) - 1
+            self.limit = min(self.max_limit, max(self.limit, self.in_use + grow))
             self.probes, self.retries = Decision(self.policy, self.seeds.next_u64()), 0
-            self.slow_start = True
         elif self.slow_start:
             self.limit = min(self.max_limit, self.limit + 1)
         return self.settle([])
@@ -47,8 +51,9 @@ class Limiter:
         self.in_flight.remove(w)
         if self.probing == w:
             self.probing = None
-        self.limit = self.holding
+        self.limit = self.in_use
         self.slow_start = False
+        self.streak = 0
         self.queue.insert(0, w)
         return self.settle([])
 
@@ -69,7 +74,7 @@ class Limiter:
     def probe(self):
         self.timer_armed = False
         granted = []
-        if self.queue and self.probing is None:
+        if self.queue and self.probing is None and self.in_use < self.max_limit:
             self.probing = self.queue.pop(0)
             self.in_flight.append(self.probing)
             granted.append(self.probing)
@@ -81,10 +86,12 @@ class Limiter:
             self.in_flight.append(w)
             granted.append(w)
         probe_in = None
-        if self.queue and self.probing is None and not self.timer_armed:
+        capped = self.in_use >= self.max_limit  # no probe could go: a close re-arms it
+        if self.queue and self.probing is None and not self.timer_armed and not capped:
             self.timer_armed = True
             self.retries += 1
             probe_in = self.probes.delay(self.retries)
+        assert self.in_use <= self.max_limit, "max_limit is a hard cap"
         return granted, probe_in
 
     def state(self):
