@@ -37,8 +37,8 @@ class PolicyError(ValueError):
 class PoolTimeout(Exception):
     """No pooled connection became free within the policy's deadline.
 
-    Raised by :meth:`connguard.pool.Pool.acquire`, chained to the pool's own
-    timeout error; names the pool's size, its target and how long it waited.
+    Raised by :meth:`connguard.pool.Pool.acquire`; names the pool's size, its
+    target and how long it waited.
     """
 
     def __init__(self, *, size: int, target: str, waited: float, deadline: float) -> None:

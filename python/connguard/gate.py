@@ -20,16 +20,28 @@ import threading
 import weakref
 from collections.abc import Hashable
 from time import monotonic
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from connguard import _native
 from connguard.decision import new_seed
 
-__all__ = ["Gate", "Slot", "Ticket", "gate_for", "track_close"]
+__all__ = ["Gate", "Interrupted", "Slot", "Ticket", "gate_for", "track_close"]
 
 T = TypeVar("T")
 
 _waiters = itertools.count(1)
+
+
+class Interrupted(Exception):
+    """A ticket's wait was cut short by :meth:`Ticket.interrupt`: what it waited for
+    came another way (a pool handed the caller a connection another caller returned)."""
+
+
+class Reclaimer(Protocol):
+    """A holder of idle connections to a gate's target (a pool) that can give one up."""
+
+    def reclaim_idle(self) -> bool:
+        """Close one idle connection (its slot goes back to the gate): whether it did."""
 
 
 class _Turn:
@@ -49,6 +61,10 @@ class _Turn:
 
     def wake(self) -> None:  # under the gate's lock
         self.granted = True
+        self.nudge()
+
+    def nudge(self) -> None:
+        """Ends the wait, granted or not (under the gate's lock)."""
         if self.event is not None:
             self.event.set()
             return
@@ -63,6 +79,18 @@ class _Turn:
             self.loop.call_soon_threadsafe(_resolve, self.future)
 
 
+class _Granted:
+    """The turn of a ticket granted as it joined: nothing to wait on."""
+
+    __slots__ = ()
+    granted = True
+    event = None
+    future = None
+
+
+_GRANTED: Any = _Granted()
+
+
 def _resolve(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -75,18 +103,52 @@ class Gate:
         self._lock = threading.Lock()
         self._limiter = _native.Limiter(policy, new_seed())
         self._turns: dict[int, _Turn] = {}
+        self._reclaimers: weakref.WeakSet[Reclaimer] = weakref.WeakSet()
+
+    def add_reclaimer(self, holder: Reclaimer) -> None:
+        """``holder`` (a pool) gives up an idle connection when a caller must wait here:
+        connections idle in one pool never strand the callers of another."""
+        with self._lock:
+            self._reclaimers.add(holder)
+
+    def _reclaim(self) -> None:
+        with self._lock:
+            holders = list(self._reclaimers)
+        for holder in holders:  # outside the lock: a close reports its release here
+            if holder.reclaim_idle():
+                return
 
     def ticket(self, loop: asyncio.AbstractEventLoop | None = None) -> Ticket:
         """A place for one call: of a thread, or (``loop``) of a task on that loop."""
         return Ticket(self, next(_waiters), loop)
 
+    def joined(self, loop: asyncio.AbstractEventLoop | None = None) -> Ticket:
+        """A ticket that has joined the queue already: granted at once (nobody queued,
+        room under the limit: the uncontended path, which builds nothing to wait on) or
+        queued. The call's ``join`` that follows is then already done."""
+        ticket = Ticket(self, next(_waiters), loop)
+        ticket._joined = True
+        with self._lock:
+            actions = self._limiter.acquire(ticket._waiter)
+            granted = actions.granted  # a new list per read: read once
+            if ticket._waiter in granted:
+                ticket._turn = _GRANTED
+            else:
+                ticket._turn = self._turns[ticket._waiter] = _Turn(loop)
+            self._carry_out(granted, actions.probe_in)
+        return ticket
+
     def _apply(self, actions: _native.LimiterActions) -> None:  # under the lock
-        for waiter in actions.granted:
-            turn = self._turns.get(waiter)
+        self._carry_out(actions.granted, actions.probe_in)
+
+    def _carry_out(self, granted: list[int], probe_in: float | None) -> None:  # under the lock
+        turns = self._turns
+        for waiter in granted:
+            turn = turns.get(waiter)
             if turn is not None:
                 turn.wake()
-        if actions.probe_in is not None:
-            timer = threading.Timer(actions.probe_in, self._probe)
+        if probe_in is not None:
+            timer = threading.Timer(probe_in, self._probe)
             timer.daemon = True
             timer.start()
 
@@ -108,13 +170,31 @@ class Gate:
 class Ticket:
     """One caller's place at a gate for one call: the reports the call orders."""
 
-    __slots__ = ("_gate", "_loop", "_turn", "_waiter")
+    __slots__ = ("_gate", "_interrupted", "_joined", "_loop", "_turn", "_waiter")
 
     def __init__(self, gate: Gate, waiter: int, loop: asyncio.AbstractEventLoop | None) -> None:
         self._gate = gate
         self._waiter = waiter
         self._loop = loop
         self._turn: _Turn | None = None
+        self._interrupted = False
+        self._joined = False  # by Gate.joined: the call's first join is done
+
+    @property
+    def gate(self) -> Gate:
+        return self._gate
+
+    def interrupt(self) -> None:
+        """From any thread: the ticket's current or next wait raises :class:`Interrupted`
+        unless it is granted; the call then leaves the gate."""
+        with self._gate._lock:
+            self._interrupted = True
+            if self._turn is not None and not self._turn.granted:
+                self._turn.nudge()
+
+    def _check_interrupted(self) -> None:
+        if self._interrupted:
+            raise Interrupted
 
     def _queue(self, report: str) -> None:
         """Joins (``acquire``) or goes back to the head (``rejected``), and awaits a turn."""
@@ -123,7 +203,15 @@ class Ticket:
             self._turn = gate._turns[self._waiter] = _Turn(self._loop)
             gate._apply(getattr(gate._limiter, report)(self._waiter))
 
+    @property
+    def granted(self) -> bool:
+        """Granted a turn and not yet reported back."""
+        return self._turn is not None and self._turn.granted
+
     def join(self) -> None:
+        if self._joined:
+            self._joined = False
+            return
         self._queue("acquire")
 
     def rejected(self) -> None:
@@ -135,26 +223,40 @@ class Ticket:
             return self._turn is not None and self._turn.granted
 
     def wait(self, until: float) -> bool:
-        """A thread waits for its turn until ``monotonic()`` reads ``until``: granted?"""
-        assert self._turn is not None and self._turn.event is not None
-        self._turn.event.wait(max(0.0, until - monotonic()))
-        return self._granted()
+        """A thread waits for its turn until ``monotonic()`` reads ``until``: granted?
+
+        Raises :class:`Interrupted` when :meth:`interrupt` ends the wait first.
+        """
+        assert self._turn is not None
+        if not self._turn.granted and not self._interrupted:
+            self._gate._reclaim()
+            assert self._turn.event is not None
+            self._turn.event.wait(max(0.0, until - monotonic()))
+        granted = self._granted()
+        if not granted:
+            self._check_interrupted()
+        return granted
 
     async def wait_async(self, until: float) -> bool:
         """A task waits for its turn until ``monotonic()`` reads ``until``: granted?
 
         Cancelled, it raises at once; the call then reports ``left``.
         """
-        future = self._turn.future if self._turn is not None else None
-        assert future is not None and self._turn is not None
-        if not self._turn.granted:
+        assert self._turn is not None
+        if not self._turn.granted and not self._interrupted:
+            self._gate._reclaim()
+            future = self._turn.future
+            assert future is not None
             loop = asyncio.get_running_loop()
             timer = loop.call_at(loop.time() + max(0.0, until - monotonic()), _resolve, future)
             try:
                 await future
             finally:
                 timer.cancel()
-        return self._granted()
+        granted = self._granted()
+        if not granted:
+            self._check_interrupted()
+        return granted
 
     def connected(self) -> Slot:
         gate = self._gate
@@ -172,21 +274,21 @@ class Ticket:
 class Slot:
     """A connection the gate counts: ``release()`` reports its close, once."""
 
-    __slots__ = ("_gate", "_lock")
+    __slots__ = ("_gate",)
 
     def __init__(self, gate: Gate) -> None:
-        self._gate: Gate | None = gate
-        self._lock = threading.Lock()
+        self._gate = [gate]  # emptied by the first release: list.pop is atomic
 
     def release(self) -> None:
-        with self._lock:
-            gate, self._gate = self._gate, None
-        if gate is not None:
-            gate._released()
+        try:
+            gate = self._gate.pop()
+        except IndexError:
+            return
+        gate._released()
 
     @property
     def held(self) -> bool:
-        return self._gate is not None
+        return bool(self._gate)
 
 
 _registry_lock = threading.Lock()
@@ -196,6 +298,9 @@ _gates: dict[Hashable, Gate] = {}
 def gate_for(key: Hashable, policy: _native.Policy) -> Gate:
     """The process's gate for a target (a driver's normalized key); the first policy sets its
     limits."""
+    found = _gates.get(key)  # the common case, without the lock: a dict read is atomic
+    if found is not None:
+        return found
     with _registry_lock:
         found = _gates.get(key)
         if found is None:
@@ -206,23 +311,39 @@ def gate_for(key: Hashable, policy: _native.Policy) -> Gate:
 def track_close(conn: T, release: Any) -> T:
     """``conn`` with its ``close`` (and ``disconnect``) calling ``release()`` once.
 
-    A connection dropped without close is released when it is collected.
+    The release comes after the driver's close returns (it has sent QUIT and
+    closed the socket), even when the close raises: a slot handed on while
+    the server still counts the old connection is refused (spec 6, the close
+    race). A connection dropped without close is released when it is collected.
     """
-    done = threading.Lock()
+    pending = [release]  # emptied by the first report: list.pop is atomic
+    watch: weakref.ref[Any] | None = None
 
-    def once() -> None:
-        if done.acquire(blocking=False):
-            release()
+    def once(_collected: Any = None) -> None:
+        try:
+            report = pending.pop()
+        except IndexError:
+            return
+        _watched.discard(watch)
+        report()
 
-    for name in ("close", "disconnect"):
+    for name in _CLOSES:
         original: Any = getattr(conn, name, None)
-        if callable(original):
+        if original is not None:
 
             def closing(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
-                once()
-                return _original(*args, **kwargs)
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    once()
 
             setattr(conn, name, closing)
     with contextlib.suppress(TypeError):  # not weak-referenceable: close() still reports
-        weakref.finalize(conn, once)
+        # A weak reference kept alive here, not weakref.finalize: a tenth of the cost.
+        watch = weakref.ref(conn, once)
+        _watched.add(watch)
     return conn
+
+
+_watched: set[weakref.ref[Any]] = set()  # the references whose callback frees a slot
+_CLOSES = ("close", "disconnect")

@@ -1,49 +1,92 @@
-"""A blocking connection pool whose new connections retry per the policy.
+"""A blocking connection pool that shares one queue with the server's gate.
 
-Built on SQLAlchemy's ``QueuePool`` (no ORM needed), which already queues
-callers FIFO with a timeout: connguard gives it a retrying creator, no
-overflow, the policy's deadline as its timeout and a ping on checkout. The
-drivers' own pools (``mariadb.ConnectionPool``, mysql-connector's pooling)
-raise at once when exhausted; this one waits.
+The drivers' own pools (``mariadb.ConnectionPool``, mysql-connector's
+pooling) raise at once when exhausted; this one waits, FIFO, up to the
+policy's deadline. A caller that finds no idle connection and room in the
+pool opens one through a call (spec 7) at the process's gate for the server,
+and takes whichever comes first: a slot from the limiter, or a connection
+another caller returns to the pool. A connection returned while nobody in
+the pool waits is closed instead of kept idle when callers wait at the gate
+(pools shrink to what the server gives, and grow back on demand), and a
+caller that must wait at the gate first has another pool give up an idle
+connection: an oversubscribed set of pools never strands a caller while
+connections sit idle.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import importlib
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from time import monotonic
 from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.pool import PoolProxiedConnection, QueuePool
 
 from connguard import registry
 from connguard._native import Policy
 from connguard.connector import Connector
 from connguard.dsn import mask_dsn, parse_dsn
 from connguard.errors import PoolTimeout
+from connguard.gate import Interrupted
 from connguard.registry import PoolStats, configure, stats
+from connguard.runner import resume, unpin
 
 __all__ = ["Pool", "PoolStats", "PoolTimeout", "configure", "get_pool", "stats"]
 
 
-def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    # SQLAlchemy's pre_ping needs an Engine's dialect; raising DisconnectionError
-    # from a checkout listener is its documented dialect-free equivalent: the
-    # pool drops the connection and opens a new one (through our creator).
+def _alive(conn: Any) -> bool:
+    """A ``SELECT 1`` round trip: whether an idle connection still works."""
     try:
-        cursor = dbapi_connection.cursor()
+        cursor = conn.cursor()
         try:
             cursor.execute("SELECT 1")
             cursor.fetchall()
         finally:
             cursor.close()
-    except Exception as exc:
-        raise sa_exc.DisconnectionError(f"connection failed its ping: {exc}") from exc
+    except Exception:
+        return False
+    return True
+
+
+def _close(conn: Any) -> None:
+    with contextlib.suppress(Exception):  # a dead connection's close may raise; its slot is freed
+        conn.close()
+
+
+class _Waiter:
+    """A caller waiting for a connection: handed one returned to the pool, or opening one
+    (``ticket``: its place at the gate, whose wait a handed connection interrupts)."""
+
+    __slots__ = ("conn", "event", "ticket")
+
+    def __init__(self, ticket: Any = None) -> None:
+        self.conn: Any = None
+        self.event = threading.Event()
+        self.ticket = ticket
+
+
+class PooledConnection:
+    """The driver's connection, lent for one ``with pool.acquire()`` block.
+
+    Attributes are the driver connection's (``cursor()``, ``commit()``...);
+    ``.dbapi_connection`` is the driver's object itself. ``close()`` ends
+    nothing: the pool takes the connection back after the block.
+    """
+
+    __slots__ = ("dbapi_connection",)
+
+    def __init__(self, conn: Any) -> None:
+        self.dbapi_connection = conn
+
+    def close(self) -> None:
+        """The pool's connection outlives the block: nothing to close here."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.dbapi_connection, name)
 
 
 class Pool:
@@ -51,8 +94,11 @@ class Pool:
 
     ``connect_fn`` takes no arguments, e.g. ``functools.partial(mariadb.connect,
     host=..., user=..., password=...)``; it is retried per the policy when the
-    server refuses a new connection. :meth:`acquire` waits FIFO for a free
-    connection up to the policy's deadline, then raises :class:`PoolTimeout`.
+    server refuses a new connection. :meth:`acquire` waits FIFO for a
+    connection up to the policy's deadline, then raises :class:`PoolTimeout`
+    (or, opening a new one, the call's give-up). ``pre_ping`` checks an idle
+    connection with ``SELECT 1`` before lending it; ``recycle`` (seconds, < 0:
+    never) closes connections older than that instead of lending them.
     """
 
     def __init__(
@@ -69,52 +115,165 @@ class Pool:
         if size < 1:
             raise ValueError(f"a pool needs a size of at least 1, not {size}")
         connector = Connector(connect_fn, {}, policy, service, target)
+        self._attempt = connector.attempt
         self.policy = connector.policy
         self.service = connector.service
         self.target = connector.target
         self.size = size
+        self.pre_ping = pre_ping
+        self.recycle = recycle
         self.closed = False
-        self._queue = QueuePool(
-            connector,
-            pool_size=size,
-            max_overflow=0,
-            timeout=self.policy.deadline,
-            recycle=recycle,
-        )
-        if pre_ping:
-            event.listen(self._queue, "checkout", _ping)
+        self._lock = threading.Lock()
+        self._idle: deque[Any] = deque()  # oldest first
+        self._opened: dict[int, float] = {}  # id(connection) -> when it opened, for recycle
+        self._count = 0  # connections of the pool: idle, lent, or being opened
+        self._lent = 0
+        self._waiters: deque[_Waiter] = deque()
+        if self._attempt.gate is not None:
+            self._attempt.gate.add_reclaimer(self)
         registry.register(self)
 
     @contextmanager
-    def acquire(self) -> Iterator[PoolProxiedConnection]:
-        """A connection for the ``with`` block, returned to the pool after it.
-
-        The connection is SQLAlchemy's proxy of the driver's connection (its
-        ``cursor()``, ``commit()``... are the driver's; ``.dbapi_connection`` is
-        the driver's object itself).
-        """
-        start = monotonic()
+    def acquire(self) -> Iterator[PooledConnection]:
+        """A connection for the ``with`` block, returned to the pool after it."""
+        conn = self._checkout(monotonic())
         try:
-            connection = self._queue.connect()
-        except sa_exc.TimeoutError as exc:
-            raise PoolTimeout(
-                size=self.size,
-                target=self.target,
-                waited=monotonic() - start,
-                deadline=self.policy.deadline,
-            ) from exc
-        try:
-            yield connection
+            yield PooledConnection(conn)
         finally:
-            connection.close()
+            self._checkin(conn)
+
+    def _checkout(self, start: float) -> Any:
+        until = start + self.policy.deadline
+        while True:
+            with self._lock:
+                if self.closed:
+                    raise RuntimeError(f"{self!r} is closed")
+                if self._idle:
+                    conn = self._idle.pop()  # the most recent: likely still warm
+                    opened = self._opened.get(id(conn), 0.0)
+                    self._lent += 1
+                    me = None
+                else:
+                    gate = self._attempt.gate
+                    opening = self._count < self.size
+                    if opening:
+                        self._count += 1
+                    me = _Waiter(gate.ticket() if opening and gate is not None else None)
+                    if me.ticket is not None or not opening:
+                        self._waiters.append(me)
+            if me is None:
+                if self._usable(opened) and (not self.pre_ping or _alive(conn)):
+                    return conn
+                self._discard(conn)
+                continue
+            if me.ticket is None and not opening:
+                return self._await_return(me, start, until)
+            return self._open(me, start)
+
+    def _usable(self, opened: float) -> bool:
+        return self.recycle < 0 or monotonic() - opened < self.recycle
+
+    def _await_return(self, me: _Waiter, start: float, until: float) -> Any:
+        me.event.wait(max(0.0, until - monotonic()))
+        with self._lock:
+            if me.conn is None:
+                self._waiters.remove(me)
+                raise PoolTimeout(
+                    size=self.size,
+                    target=self.target,
+                    waited=monotonic() - start,
+                    deadline=self.policy.deadline,
+                )
+            self._lent += 1
+            return me.conn
+
+    def _open(self, me: _Waiter, start: float) -> Any:
+        """A new connection through a call, unless a returned one interrupts its wait."""
+        try:
+            conn = resume(dataclasses.replace(self._attempt, ticket=me.ticket), start, None)
+        except Interrupted:
+            with self._lock:
+                self._count -= 1  # the connection handed over is counted already
+                self._lent += 1
+                return me.conn
+        except BaseException as exc:
+            with self._lock:
+                self._count -= 1
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(me)
+                handed = me.conn
+            if handed is not None:
+                self._checkin(handed, lent=False)
+            unpin(exc)
+            raise
+        with self._lock:
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(me)
+            handed = me.conn  # a return raced the grant: that one goes back
+            self._lent += 1
+            self._opened[id(conn)] = monotonic()
+        if handed is not None:
+            self._checkin(handed, lent=False)
+        return conn
+
+    def _checkin(self, conn: Any, lent: bool = True) -> None:
+        close = False
+        with self._lock:
+            if lent:
+                self._lent -= 1
+            waiter = self._waiters.popleft() if self._waiters and not self.closed else None
+            if waiter is not None:
+                waiter.conn = conn
+                if waiter.ticket is not None:
+                    waiter.ticket.interrupt()
+                else:
+                    waiter.event.set()
+                return
+            gate = self._attempt.gate
+            if self.closed or (gate is not None and gate.state()[3] > 0):
+                # Callers wait at the gate (of other pools, or plain connects): the slot is theirs.
+                self._forget(conn)
+                close = True
+            else:
+                self._idle.append(conn)
+        if close:
+            _close(conn)
+
+    def _forget(self, conn: Any) -> None:  # under the lock
+        self._count -= 1
+        self._opened.pop(id(conn), None)
+
+    def _discard(self, conn: Any) -> None:
+        with self._lock:
+            self._lent -= 1
+            self._forget(conn)
+        _close(conn)
+
+    def reclaim_idle(self) -> bool:
+        """Closes the oldest idle connection for a caller waiting at the gate."""
+        with self._lock:
+            if not self._idle:
+                return False
+            conn = self._idle.popleft()
+            self._forget(conn)
+        _close(conn)
+        return True
 
     def stats(self) -> PoolStats:
-        return PoolStats(mask_dsn(self.target), self.service, self.size, self._queue.checkedout())
+        with self._lock:
+            lent = self._lent
+        return PoolStats(mask_dsn(self.target), self.service, self.size, lent)
 
     def close(self) -> None:
-        """Close the idle connections; ones still checked out close when returned."""
-        self.closed = True
-        self._queue.dispose()
+        """Close the idle connections; ones still lent close when returned."""
+        with self._lock:
+            self.closed = True
+            idle = list(self._idle)
+            self._idle.clear()
+            for conn in idle:
+                self._forget(conn)
+        for conn in idle:
+            _close(conn)
         registry.unregister(self)
 
     def __enter__(self) -> Pool:

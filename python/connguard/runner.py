@@ -45,6 +45,9 @@ class Attempt:
     service: str
     target: str | None
     gate: Gate | None = None
+    # A ticket at ``gate`` made by the caller, to interrupt its wait (a pool does);
+    # else the call takes its own.
+    ticket: Ticket | None = None
 
     def call_kwargs(self, cap: float) -> Mapping[str, Any]:
         return self.driver.capped(self.kwargs, cap) if self.driver is not None else self.kwargs
@@ -69,13 +72,19 @@ class _Run:
     __slots__ = ("attempt", "call", "start", "ticket")
 
     def __init__(
-        self, attempt: Attempt, start: float, loop: asyncio.AbstractEventLoop | None
+        self,
+        attempt: Attempt,
+        start: float,
+        loop: asyncio.AbstractEventLoop | None,
+        ticket: Ticket | None,
     ) -> None:
         self.attempt = attempt
         self.start = start
         self.call = _native.Call(attempt.policy, new_seed(), attempt.gate is not None)
         gate = attempt.gate
-        self.ticket: Ticket | None = gate.ticket(loop) if gate is not None else None
+        self.ticket = ticket or attempt.ticket
+        if self.ticket is None and gate is not None:
+            self.ticket = gate.ticket(loop)
 
     def leave(self, t: float) -> None:
         """Cancelled, interrupted, or not a connection failure: the call is abandoned."""
@@ -165,28 +174,56 @@ def _begin(
     start: float,
     first: BaseException | None,
     loop: asyncio.AbstractEventLoop | None = None,
+    ticket: Ticket | None = None,
 ) -> tuple[_Run, Generator[_native.Action, Any, Any]]:
     """A call from its start, or after a first attempt that failed before any call existed
-    (the hot path makes one attempt and builds nothing)."""
-    run = _Run(attempt, start, loop)
+    (the hot path makes one attempt and builds nothing; gated, its ticket was granted as
+    it joined, and the call is told so before it hears of the failure)."""
+    run = _Run(attempt, start, loop, ticket)
     actions = run.call.start()
     if first is None:
         return run, _steps(run, actions)
     ours, code = _failure(first)
     if not ours:
+        run.leave(monotonic() - start)
         raise first
+    if run.ticket is not None:
+        run.call.granted(0.0)  # its join and wait are done, and its attempt made
     return run, _steps(run, run.call.failed(monotonic() - start, code), first)
+
+
+def _first_cap(policy: _native.Policy) -> float:
+    """The cap of a first attempt (spec 7: connect_timeout, or the deadline if less)."""
+    return min(policy.connect_timeout, policy.deadline)
 
 
 def run(attempt: Attempt) -> Any:
     """One call on this thread: blocks in attempts, sleeps and waits at the gate."""
-    return resume(attempt, monotonic(), None)
+    gate = attempt.gate
+    if gate is None or attempt.ticket is not None:
+        return resume(attempt, monotonic(), None)
+    # The hot path: granted as it joins, one attempt, no Call built unless it fails.
+    ticket = gate.joined()
+    start = monotonic()
+    if not ticket.granted:
+        return resume(attempt, start, None, ticket)
+    try:
+        conn = attempt.fn(*attempt.args, **attempt.call_kwargs(_first_cap(attempt.policy)))
+    except Exception as exc:
+        return resume(attempt, start, exc, ticket)
+    except BaseException:
+        ticket.left()
+        raise
+    return attempt.opened(conn, ticket.connected())
 
 
-def resume(attempt: Attempt, start: float, first: BaseException | None) -> Any:
+def resume(
+    attempt: Attempt, start: float, first: BaseException | None, ticket: Ticket | None = None
+) -> Any:
     """:func:`run` from its start (``first`` None) or after a first attempt, made at
-    ``start``, failed with ``first`` (a caller's own hot path)."""
-    current, steps = _begin(attempt, start, first)
+    ``start``, failed with ``first`` (a caller's own hot path; ``ticket``: the one it
+    joined with, if gated)."""
+    current, steps = _begin(attempt, start, first, None, ticket)
     try:
         return _drive(current, steps)
     except BaseException as exc:
@@ -247,12 +284,29 @@ async def _attempt_async(attempt: Attempt, cap: float) -> Any:
 
 async def run_async(attempt: Attempt) -> Any:
     """One call on the running loop: awaits attempts, sleeps and turns at the gate."""
-    return await resume_async(attempt, monotonic(), None)
+    gate = attempt.gate
+    if gate is None or attempt.ticket is not None:
+        return await resume_async(attempt, monotonic(), None)
+    # The hot path, as in run().
+    ticket = gate.joined(asyncio.get_running_loop())
+    start = monotonic()
+    if not ticket.granted:
+        return await resume_async(attempt, start, None, ticket)
+    try:
+        conn = await _attempt_async(attempt, _first_cap(attempt.policy))
+    except Exception as exc:
+        return await resume_async(attempt, start, exc, ticket)
+    except BaseException:
+        ticket.left()
+        raise
+    return attempt.opened(conn, ticket.connected())
 
 
-async def resume_async(attempt: Attempt, start: float, first: BaseException | None) -> Any:
+async def resume_async(
+    attempt: Attempt, start: float, first: BaseException | None, ticket: Ticket | None = None
+) -> Any:
     """:func:`run_async` from its start, or after a failed first attempt (see :func:`resume`)."""
-    current, steps = _begin(attempt, start, first, asyncio.get_running_loop())
+    current, steps = _begin(attempt, start, first, asyncio.get_running_loop(), ticket)
     try:
         return await _drive_async(current, steps)
     except BaseException as exc:

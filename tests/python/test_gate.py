@@ -137,6 +137,24 @@ def test_release_is_reported_once_even_if_closed_twice_or_collected() -> None:
     assert released == [1, 2]
 
 
+def test_release_comes_after_the_drivers_close_returns_even_if_it_raises() -> None:
+    order: list[str] = []
+
+    class Closing:
+        def __init__(self, fails: bool) -> None:
+            self.fails = fails
+
+        def close(self) -> None:
+            order.append("close")
+            if self.fails:
+                raise OSError("socket already gone")
+
+    track_close(Closing(False), lambda: order.append("release")).close()
+    with pytest.raises(OSError):
+        track_close(Closing(True), lambda: order.append("release")).close()
+    assert order == ["close", "release", "close", "release"]
+
+
 def test_one_gate_per_target_key() -> None:
     policy = Policy.from_dict(NO_PROBES)
     key = ("tcp", "gate-test.invalid", 3306)

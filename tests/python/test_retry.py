@@ -16,8 +16,16 @@ import connguard.runner
 from connguard import Policy, _native, give_up_info, retry_call, retry_call_async
 
 SEED = 7
+# The limiter off: these tests script the retry schedule on a fake clock, which a
+# gate's real-time waits would not follow (test_retry_call_with_a_dsn_goes_through_the_gate).
 POLICY = Policy.from_dict(
-    {"initial_delay": "100ms", "max_delay": "1s", "deadline": "10s", "max_attempts": 5}
+    {
+        "initial_delay": "100ms",
+        "max_delay": "1s",
+        "deadline": "10s",
+        "max_attempts": 5,
+        "limiter": {"enabled": False},
+    }
 )
 TARGET = "mariadb://app:hunter2@127.0.0.1:3306/main"
 
@@ -187,3 +195,22 @@ def test_no_frame_of_a_give_up_keeps_the_password() -> None:
     assert len(frames) > 3  # the adapter's, the runner's and the driver's
     for frame in frames:
         assert password not in repr(frame.f_locals), frame.f_code.co_name
+
+
+def test_retry_call_with_a_dsn_goes_through_the_gate_and_close_frees_the_slot() -> None:
+    from connguard.gate import gate_for
+
+    class Conn:
+        def close(self) -> None:
+            pass
+
+    policy = Policy.from_dict({"limiter": {"initial_limit": 1, "max_limit": 1}})
+    target = "mariadb://app:pw@retry-gate.invalid:3399/main"
+    conn = retry_call(policy, Conn, target=target)
+    gate = gate_for(("tcp", "retry-gate.invalid", 3399), policy)
+    assert gate.state()[1] == 1  # holding: the call went through this gate
+    conn.close()
+    assert gate.state()[1] == 0
+    # No DSN and no driver: no server to queue for, so no gate.
+    assert retry_call(policy, Conn).__class__ is Conn
+    assert gate.state()[1] == 0

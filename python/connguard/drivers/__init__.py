@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import math
 import sys
+import types
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
@@ -90,6 +91,23 @@ def _driver(name: str) -> Driver:
 
 
 def driver_of(connect_fn: Callable[..., Any]) -> Driver | None:
+    """The driver whose connect function this is (``mariadb.connect`` -> mariadb), if known."""
+    try:
+        return _drivers_of[connect_fn]
+    except (KeyError, TypeError):  # not seen yet, or not hashable
+        pass
+    found = _driver_of(connect_fn)
+    # Module-level functions only (a bound method would keep its object alive), and few.
+    if isinstance(connect_fn, _PLAIN) and len(_drivers_of) < 256:
+        _drivers_of[connect_fn] = found
+    return found
+
+
+_drivers_of: dict[Callable[..., Any], Driver | None] = {}
+_PLAIN = (types.FunctionType, types.BuiltinFunctionType)
+
+
+def _driver_of(connect_fn: Callable[..., Any]) -> Driver | None:
     """The driver whose connect function this is (``mariadb.connect`` -> mariadb), if known."""
     qualname = getattr(connect_fn, "__qualname__", None)
     module = getattr(connect_fn, "__module__", None) or ""

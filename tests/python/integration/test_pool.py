@@ -1,4 +1,4 @@
-"""connguard.pool.Pool: a waiting pool over SQLAlchemy's QueuePool (issue 3)."""
+"""connguard.pool.Pool: a waiting pool that shares one queue with the server's gate."""
 
 from __future__ import annotations
 
@@ -91,7 +91,6 @@ def test_pool_timeout_names_size_target_and_wait(mariadb_server: MariaDBServer) 
         assert f"{mariadb_server.host}:{mariadb_server.port}" in message
         assert mariadb_server.password not in message
         assert error.waited >= 0.3
-        assert type(error.__cause__).__name__ == "TimeoutError"  # SQLAlchemy's
 
 
 def test_pool_creation_waits_out_a_full_server(mariadb_server: MariaDBServer) -> None:
@@ -161,3 +160,113 @@ def test_sqlalchemy_engine_creator_waits_out_a_full_server(mariadb_server: Maria
             assert time.monotonic() - start >= 0.35
         finally:
             engine.dispose()  # its pooled connection must close before the check on exit
+
+
+class _ServerCount:
+    """The test account's connections on the server, attempts in the handshake included
+    (``unauthenticated user``), sampled over an admin connection that takes no slot."""
+
+    def __init__(self, server: MariaDBServer) -> None:
+        import mariadb
+
+        admin = {"host": server.host, "port": server.admin_port, "user": "root", "password": ""}
+        self._conn = mariadb.connect(**admin)
+        self._user = server.user
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        end = time.monotonic() + 60  # bounded, whatever the test does
+        while not self._stop.is_set() and time.monotonic() < end:
+            self.samples.append(
+                _scalar(
+                    self._conn,
+                    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN "
+                    f"('{self._user}', 'unauthenticated user')",
+                )
+            )
+
+    def __enter__(self) -> _ServerCount:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._conn.close()
+
+
+def _threads(count: int, work: Any) -> list[BaseException]:
+    """``work(i)`` on ``count`` threads at once; the exceptions they raised."""
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            work(i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return errors
+
+
+def test_oversubscribed_pools_strand_no_caller(mariadb_server: MariaDBServer) -> None:
+    # Four pools of 5 against the server's 10 slots: connections idle in one pool must
+    # reach the callers of another. Waiting until the deadline (5 s; the work takes
+    # about 1 s) fails the caller, so a stranded caller fails the test.
+    policy = Policy.from_dict({"deadline": "5s", "max_attempts": 1000})
+    pools = [pool_connect(mariadb_server, size=5, policy=policy) for _ in range(4)]
+    done: list[int] = []
+    try:
+
+        def work(i: int) -> None:
+            for _ in range(10):
+                _query(pools[i % 4], "SELECT SLEEP(0.005)")
+                done.append(i)
+
+        errors = _threads(40, work)
+    finally:
+        for pool in pools:
+            pool.close()
+    assert errors == []
+    assert len(done) == 400
+
+
+def test_max_limit_caps_connections_and_attempts_on_the_server(
+    mariadb_server_factory: Any,
+) -> None:
+    import connguard.mariadb
+
+    # A server of its own: the first policy to reach a target sets its gate's limits.
+    server = mariadb_server_factory(max_connections=20)
+    policy = Policy.from_dict({"limiter": {"initial_limit": 2, "max_limit": 3}})
+    kwargs = driver_kwargs(server, "mariadb")
+
+    def connect_and_hold(_i: int) -> None:
+        conn = connguard.mariadb.connect(policy=policy, **kwargs)
+        try:
+            _scalar(conn, "SELECT SLEEP(0.03)")
+        finally:
+            conn.close()
+
+    def pooled(pool: Any) -> Any:
+        def work(_i: int) -> None:
+            _query(pool, "SELECT SLEEP(0.03)")
+
+        return work
+
+    with _ServerCount(server) as direct:
+        assert _threads(20, connect_and_hold) == []
+    server.wait_for_connections(0)
+    with pool_connect(server, size=10, policy=policy) as pool, _ServerCount(server) as pooled_count:
+        assert _threads(30, pooled(pool)) == []
+    for count in (direct, pooled_count):
+        assert len(count.samples) >= 10  # it really watched
+        assert max(count.samples) <= 3
+        assert max(count.samples) >= 2  # and saw the connections
