@@ -281,7 +281,11 @@ mod tests {
             (limiter.limit(), limiter.queue()),
             (3, &VecDeque::from([4]))
         );
-        assert_eq!(limiter.probe(), Actions::default(), "no probe past max_limit");
+        assert_eq!(
+            limiter.probe(),
+            Actions::default(),
+            "no probe past max_limit"
+        );
         assert_eq!(
             limiter.released().unwrap().granted,
             [4],
@@ -289,7 +293,11 @@ mod tests {
         );
         limiter.rejected(4).unwrap();
         assert!(!limiter.slow_start());
-        assert_eq!(limiter.probe().granted, [4], "under the cap, the probe goes");
+        assert_eq!(
+            limiter.probe().granted,
+            [4],
+            "under the cap, the probe goes"
+        );
         limiter.connected(4).unwrap();
         assert_eq!((limiter.holding(), limiter.limit()), (3, 3));
     }

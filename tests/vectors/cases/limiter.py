@@ -135,12 +135,18 @@ LIMITER_CASES = [
     ),
     (
         "max_limit_caps_probes_too",
-        toml("[default]", 'jitter = "none"', "[default.limiter]", "initial_limit = 1", "max_limit = 2"),
+        toml(
+            "[default]",
+            'jitter = "none"',
+            "[default.limiter]",
+            "initial_limit = 1",
+            "max_limit = 2",
+        ),
         "1",
         [
             *acquire_all(1, 2, 3, 4),
             ("connected", 1),  # slow start: 2 granted, and the cap is reached
-            ("probe", None),  # armed before the cap was reached: fires, grants nothing, re-arms nothing
+            ("probe", None),  # armed before the cap: fires, grants nothing, re-arms nothing
             ("released", None),
             ("rejected", 3),  # one held, under the cap: the probe timer arms again
             ("probe", None),
