@@ -128,18 +128,45 @@ demo: setup
 	$(VENV)/bin/connguard storm --adapter python-async --strategy all --plot storm.png
 
 BENCH := $(BUILD)/bench
-# The full storm matrix (every adapter, 1 and 4 processes, 3 runs each) and the
-# success-path overhead; writes docs/benchmarks.md and docs/storm.png.
+# Runs per storm (each row of the report is their median) and, for a trimmed
+# run, the matrix entries to run: make bench BENCH_RUNS=1 BENCH_ONLY="base-p1 mix".
+BENCH_RUNS ?= 3
+BENCH_ONLY ?=
+# The storm matrix: a name, then `connguard storm` arguments. Each line runs
+# BENCH_RUNS times against its own throwaway MariaDB and becomes one table of
+# docs/benchmarks.md (benchmarks/report.py, which says what each name shows).
+define STORM_MATRIX
+base-p1 --clients 200 --hold 50ms --max-connections 10 --processes 1 --adapter all --strategy tenacity,connguard,oracle
+base-p4 --clients 200 --hold 50ms --max-connections 10 --processes 4 --adapter all --strategy tenacity,connguard,oracle
+short-5ms --clients 500 --hold 5ms --max-connections 10 --adapter all --strategy connguard,oracle
+short-1ms --clients 500 --hold 1ms --max-connections 10 --adapter all --strategy connguard,oracle
+big-p1 --clients 2000 --hold 50ms --max-connections 151 --processes 1 --adapter python-async,cpp,node --strategy connguard,oracle
+big-p4 --clients 2000 --hold 50ms --max-connections 151 --processes 4 --adapter python-async,cpp,node --strategy connguard,oracle
+foreign-fixed --clients 40 --hold 200ms --max-connections 10 --foreign 6 --processes 2 --adapter python-async,cpp,rust --strategy tenacity,connguard,oracle
+foreign-pareto --clients 40 --hold 200ms --hold-dist pareto --max-connections 10 --foreign 6 --processes 2 --adapter python-async,cpp,rust --strategy tenacity,connguard,oracle
+mix --clients 200 --hold 50ms --max-connections 10 --adapter mix --strategy tenacity,connguard,oracle
+pool --clients 200 --hold 5ms --max-connections 20 --processes 4 --pool 10 --queries 4000 --deadline 5s --adapter python-sync --strategy tenacity,connguard,oracle
+endef
+export STORM_MATRIX
+# The storm matrix (3 runs of each entry) and the success-path overhead; writes
+# docs/benchmarks.md and docs/storm.png, with the time the whole run took.
 bench: build-native build-rust
 	mkdir -p $(BENCH)
+	rm -f $(BENCH)/storm-*.json
+	date +%s > $(BENCH)/started
 	$(PY) -m pytest benchmarks --benchmark-enable --benchmark-only --benchmark-json=$(BENCH)/overhead.json \
 		--benchmark-columns=min,median,mean,ops -p no:cacheprovider
-	for processes in 1 4; do for run in 1 2 3; do \
-		$(VENV)/bin/connguard storm --adapter all --strategy all --processes $$processes \
-			--json $(BENCH)/storm-p$$processes-r$$run.json || exit 1; \
-	done; done
-	$(PY) benchmarks/report.py --overhead $(BENCH)/overhead.json --storm $(BENCH)/storm-*.json \
-		--out docs/benchmarks.md --plot docs/storm.png
+	printf '%s\n' "$$STORM_MATRIX" | while read -r name args; do \
+		case " $(BENCH_ONLY) " in "  " | *" $$name "*) ;; *) continue ;; esac; \
+		for run in $$(seq $(BENCH_RUNS)); do \
+			echo "connguard storm $$args ($$name, run $$run)"; \
+			$(VENV)/bin/connguard storm $$args --json $(BENCH)/storm-$$name-r$$run.json || exit 1; \
+		done; \
+	done
+	$(PY) benchmarks/report.py --overhead $(BENCH)/overhead.json --out docs/benchmarks.md \
+		--plot docs/storm.png --seconds $$(( $$(date +%s) - $$(cat $(BENCH)/started) )) \
+		--storm $$(printf '%s\n' "$$STORM_MATRIX" | while read -r name args; do \
+			ls $(BENCH)/storm-$$name-r*.json 2>/dev/null; done)
 
 # Generated hostile policy files through every language (tests/fuzz/): 20,000
 # files or 15 minutes, whichever ends first; exits 1 and prints each input

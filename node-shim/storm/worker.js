@@ -8,7 +8,13 @@
 // Strategies: "none" is plain mysql2 (one connect, no retry); "tenacity" is a
 // line-for-line port of the Python workers' tenacity retry; "connguard" is the
 // package's own createConnection with the job's deadline and max_attempts 1000,
-// the limiter on.
+// the limiter on; "oracle" is plain mysql2 inside a counting semaphore of the
+// job's "slots" (the process's share of the server's free slots), released
+// once the connection's socket has closed after QUIT (the server's end, at
+// most 1 s: the adapter's own close rule). MariaDB counts a closed connection
+// out a moment after its end of stream, so the oracle retries a 1040 after
+// 1 ms until the deadline, as the other workers' oracle. Each client holds
+// its own "holds" entry ("hold" for all when absent).
 
 const { performance } = require('node:perf_hooks');
 const readline = require('node:readline');
@@ -42,6 +48,76 @@ async function tenacious(connect, deadline) {
   }
 }
 
+/** How long a close waits for the server's end of the connection after QUIT, ms. */
+const SERVER_CLOSE_WAIT = 1000;
+
+/**
+ * The oracle's connect: a 1040 is tried again after 1 ms, until the deadline.
+ * @param {() => Promise<import('mysql2/promise').Connection>} connect
+ * @param {number} deadline
+ */
+async function oracleConnect(connect, deadline) {
+  const until = now() + deadline;
+  for (;;) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (errorCode(error) !== 1040 || now() >= until) throw error;
+    }
+    await sleep(1);
+  }
+}
+
+/**
+ * QUIT, then wait for the socket to close (the server's end), at most SERVER_CLOSE_WAIT.
+ * @param {import('mysql2/promise').Connection} conn
+ * @returns {Promise<void>}
+ */
+function closeAfterTheServer(conn) {
+  const { stream } = /** @type {{ connection: { stream: import('node:net').Socket } }} */ (
+    /** @type {unknown} */ (conn)
+  ).connection;
+  return new Promise((resolve) => {
+    if (stream.destroyed) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(resolve, SERVER_CLOSE_WAIT);
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    conn.end().catch(() => {}); // a failed QUIT: the socket closes, or the timer ends the wait
+  });
+}
+
+/** A counting semaphore: `run(task)` runs at most `count` tasks at once, FIFO. */
+class Semaphore {
+  /** @param {number} count */
+  constructor(count) {
+    this.count = count;
+    /** @type {Array<() => void>} */
+    this.waiting = [];
+  }
+
+  /**
+   * @template T
+   * @param {() => Promise<T>} task
+   * @returns {Promise<T>}
+   */
+  async run(task) {
+    if (this.count > 0) this.count -= 1;
+    else await new Promise((resolve) => this.waiting.push(() => resolve(undefined)));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.count += 1;
+    }
+  }
+}
+
 /**
  * A zero-argument connect for one client under `strategy`; throws for an unknown one.
  * @param {string} strategy
@@ -51,12 +127,13 @@ async function tenacious(connect, deadline) {
  */
 function connector(strategy, options, deadline) {
   if (strategy === 'none') return () => mysql.createConnection(options);
+  if (strategy === 'oracle') return () => oracleConnect(() => mysql.createConnection(options), deadline);
   if (strategy === 'tenacity') return () => tenacious(() => mysql.createConnection(options), deadline);
   if (strategy === 'connguard') {
     const policy = parsePolicy(`[default]\ndeadline = "${formatDuration(deadline)}"\nmax_attempts = 1000\n`);
     return () => createConnection(options, { policy, logger: QUIET });
   }
-  throw new Error(`unknown strategy ${JSON.stringify(strategy)}; one of none, tenacity, connguard`);
+  throw new Error(`unknown strategy ${JSON.stringify(strategy)}; one of none, tenacity, connguard, oracle`);
 }
 
 /**
@@ -75,19 +152,28 @@ function readJob(line) {
     if (!ok) throw new Error(`the job needs ${what}`);
   };
   expect(typeof job === 'object' && job !== null, 'to be a JSON object');
-  const { strategy, clients, hold, deadline, connect } = job;
+  const { strategy, clients, hold, holds, deadline, slots, connect } = job;
   expect(typeof strategy === 'string', '"strategy" (a string)');
   expect(Number.isInteger(clients) && clients >= 0, '"clients" (an integer >= 0)');
   expect(Number.isFinite(hold) && hold >= 0, '"hold" (seconds >= 0)');
+  /** @type {(h: unknown) => boolean} */
+  const seconds = (h) => typeof h === 'number' && Number.isFinite(h) && h >= 0;
+  expect(
+    holds === undefined || (Array.isArray(holds) && holds.length === clients && holds.every(seconds)),
+    '"holds" (seconds >= 0, one per client)',
+  );
   expect(Number.isFinite(deadline) && deadline >= 0, '"deadline" (seconds >= 0)');
+  expect(strategy !== 'oracle' || (Number.isInteger(slots) && slots >= 1), 'for the oracle "slots" (an integer >= 1)');
   expect(typeof connect === 'object' && connect !== null, '"connect" (an object)');
   const { host, port, user, password, database } = connect;
   expect([host, user, password, database].every((v) => typeof v === 'string'), 'connect strings host, user, password, database');
   expect(Number.isInteger(port), 'connect.port (an integer)');
+  /** @type {number[]} */
+  const each = holds ?? Array.from({ length: clients }, () => hold);
   return {
     connect: connector(strategy, { host, port, user, password, database }, deadline),
-    clients,
-    sql: `SELECT SLEEP(${hold})`,
+    sql: each.map((h) => `SELECT SLEEP(${h})`),
+    oracle: strategy === 'oracle' ? new Semaphore(slots) : null,
   };
 }
 
@@ -131,8 +217,8 @@ async function main() {
   };
 
   // Connect, SELECT SLEEP(hold), QUIT: end() frees the server's slot and the limiter's.
-  const client = async () => {
-    await released;
+  /** @param {string} sql */
+  const client = async (sql) => {
     let conn;
     try {
       conn = await job.connect();
@@ -144,17 +230,24 @@ async function main() {
     let code = null;
     let ok = true;
     try {
-      await conn.query(job.sql);
+      await conn.query(sql);
     } catch (error) {
       ok = false;
       code = errorCode(error);
     }
-    await conn.end(); // resolves, never rejects: a failed QUIT must not lose the record
+    if (job.oracle) await closeAfterTheServer(conn);
+    else await conn.end(); // resolves, never rejects: a failed QUIT must not lose the record
     emit(ok, code, waited);
+  };
+  /** @param {string} sql */
+  const run = async (sql) => {
+    await released;
+    const { oracle } = job;
+    await (oracle ? oracle.run(() => client(sql)) : client(sql));
   };
 
   // Every client exists before "ready", so "go" starts them together.
-  const runs = Array.from({ length: job.clients }, client);
+  const runs = job.sql.map(run);
   process.stdout.write('ready\n');
   const go = await nextLine();
   if (go?.trim() !== 'go') fail(1, "expected 'go'");

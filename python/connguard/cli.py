@@ -16,7 +16,17 @@ from typing import Any
 
 from connguard import __version__, _native
 from connguard.errors import PolicyError
-from connguard.storm.scenario import ADAPTERS, STRATEGIES
+from connguard.storm.scenario import (
+    ADAPTERS,
+    DEFAULT_SEED,
+    HOLD_CAP,
+    HOLD_DISTS,
+    LOGNORMAL_SIGMA,
+    MIX,
+    PARETO_ALPHA,
+    POOL_ADAPTER,
+    STRATEGIES,
+)
 
 __all__ = ["main"]
 
@@ -149,17 +159,72 @@ def _duration(text: str) -> float:
     return seconds
 
 
-def _choices(all_of: Sequence[str]) -> Callable[[str], list[str]]:
+def _choices(all_of: Sequence[str], alone: str | None = None) -> Callable[[str], list[str]]:
+    """A comma list of ``all_of``, or ``all``; ``alone`` is a choice that takes no company."""
+
     def parse(text: str) -> list[str]:
+        if alone is not None and text == alone:
+            return [alone]
         chosen = list(all_of) if text == "all" else text.split(",")
         unknown = [c for c in chosen if c not in all_of]
         if unknown:
+            more = f", {alone}" if alone is not None else ""
             raise argparse.ArgumentTypeError(
-                f"unknown {unknown}; one of {', '.join(all_of)} or all"
+                f"unknown {unknown}; one of {', '.join(all_of)}{more} or all"
             )
         return chosen
 
     return parse
+
+
+def _count(least: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}")
+        return value
+
+    return parse
+
+
+def _storm_scenario(args: argparse.Namespace) -> Any:
+    """The storm's Scenario from the arguments; ValueError (one line) for one it cannot run."""
+    from connguard.storm.scenario import Scenario
+
+    mix = args.adapter == [MIX]
+    if (args.pool is None) != (args.queries is None):
+        raise ValueError("--pool and --queries go together (the pool scenario)")
+    if args.pool is not None and args.adapter != [POOL_ADAPTER]:
+        raise ValueError(
+            f"the pool scenario (--pool, --queries) runs with --adapter {POOL_ADAPTER} only"
+        )
+    scenario = Scenario(
+        clients=args.clients,
+        hold=args.hold,
+        processes=args.processes,
+        max_connections=args.max_connections,
+        deadline=args.deadline,
+        hold_dist=args.hold_dist,
+        seed=args.seed,
+        foreign=args.foreign,
+        services=len(ADAPTERS) if mix else 1,
+        pool=args.pool,
+        queries=args.queries,
+    )
+    if "oracle" in args.strategy and min(scenario.shares()) < 1:
+        raise ValueError(
+            f"the oracle needs a free slot per process: {scenario.free} free slot(s) over "
+            f"{scenario.workers} processes"
+        )
+    return scenario
+
+
+# The embedded server's start arguments for a storm (beside the harness's back_log of
+# 1024): a big storm's burst of connects waits in the listen queue for the server.
+STORM_SERVER = {"back-log": 4096}
 
 
 def _storm(args: argparse.Namespace) -> int:
@@ -168,7 +233,12 @@ def _storm(args: argparse.Namespace) -> int:
 
     from connguard.storm.workers import missing_workers
 
-    missing = missing_workers(args.adapter)
+    try:
+        scenario = _storm_scenario(args)
+    except ValueError as exc:
+        print(f"connguard storm: {exc}", file=sys.stderr)
+        return 2
+    missing = missing_workers(list(ADAPTERS) if args.adapter == [MIX] else args.adapter)
     if missing:
         print(f"connguard storm: {missing}", file=sys.stderr)
         return 2
@@ -177,21 +247,14 @@ def _storm(args: argparse.Namespace) -> int:
 
         from connguard.dsn import parse_dsn
         from connguard.storm.run import Server, pairs, run_storm
-        from connguard.storm.scenario import Scenario
         from connguard.storm.table import progress, table
         from connguard.testing import MariaDBServer
+        from connguard.testing.server import MIN_MAX_CONNECTIONS
     except ImportError as exc:
         print(f"connguard storm needs {exc.name}: pip install 'connguard[storm]'", file=sys.stderr)
         return 2
 
-    scenario = Scenario(
-        clients=args.clients,
-        hold=args.hold,
-        processes=args.processes,
-        max_connections=args.max_connections,
-        deadline=args.deadline,
-    )
-    console = Console(width=max(Console().width, 120))  # the table needs the room
+    console = Console(width=max(Console().width, 150))  # the table needs the room
 
     def storm(server: Server) -> list[Any]:
         with progress(console, pairs(args.adapter, args.strategy), scenario.clients) as advance:
@@ -206,17 +269,24 @@ def _storm(args: argparse.Namespace) -> int:
             return 2
         outcomes = storm(Server(connect, admin))
     else:
+        if args.max_connections < MIN_MAX_CONNECTIONS:
+            print(
+                f"connguard storm: the embedded MariaDB takes --max-connections "
+                f"{MIN_MAX_CONNECTIONS} or more",
+                file=sys.stderr,
+            )
+            return 2
         console.print(
             f"Starting a throwaway MariaDB with max_connections={args.max_connections}..."
         )
-        with MariaDBServer(max_connections=args.max_connections) as db:
+        with MariaDBServer(max_connections=args.max_connections, options=STORM_SERVER) as db:
             admin = {"host": db.host, "port": db.admin_port, "user": "root", "password": ""}
             outcomes = storm(Server(dict(db.connect_kwargs()), admin))
     console.print(table(scenario, outcomes))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"scenario": scenario.__dict__, "outcomes": [o.to_json() for o in outcomes]},
+                {"scenario": scenario.to_json(), "outcomes": [o.to_json() for o in outcomes]},
                 indent=1,
             )
         )
@@ -265,22 +335,74 @@ def _parser() -> argparse.ArgumentParser:
     )
     storm.add_argument("--dsn", help="a server of yours (default: a throwaway embedded MariaDB)")
     storm.add_argument("--admin-dsn", help="with --dsn: a privileged account for server counters")
-    storm.add_argument("--max-connections", type=int, default=10)
-    storm.add_argument("--clients", type=int, default=200)
-    storm.add_argument("--hold", type=_duration, default=0.05, help='e.g. "50ms"')
-    storm.add_argument("--processes", type=int, default=1)
+    storm.add_argument(
+        "--max-connections",
+        type=_count(1),
+        default=10,
+        help="the server's (the embedded one takes 10 or more; default: %(default)s)",
+    )
+    storm.add_argument("--clients", type=_count(1), default=200)
+    storm.add_argument(
+        "--hold", type=_duration, default=0.05, help='each client\'s mean hold, e.g. "50ms"'
+    )
+    storm.add_argument(
+        "--hold-dist",
+        choices=HOLD_DISTS,
+        default="fixed",
+        help=(
+            "how the holds spread around --hold: fixed (all equal), lognormal (sigma "
+            f"{LOGNORMAL_SIGMA:g}) or pareto (alpha {PARETO_ALPHA:g}, minimum a third of the "
+            f"mean); none over {HOLD_CAP:g}x --hold, scaled so their mean is --hold exactly; "
+            "drawn by the orchestrator from --seed"
+        ),
+    )
+    storm.add_argument(
+        "--seed", type=_seed, default=DEFAULT_SEED, help="for --hold-dist (default: %(default)s)"
+    )
+    storm.add_argument(
+        "--processes",
+        type=_count(1),
+        default=1,
+        help="worker processes the clients are split over (per service with --adapter mix)",
+    )
     storm.add_argument("--deadline", type=_duration, default=60.0, help="each client's deadline")
     storm.add_argument(
+        "--foreign",
+        type=_count(0),
+        default=0,
+        help="plain connections of the client account held through the whole storm: "
+        "another tenant's load, leaving max_connections - N free slots",
+    )
+    storm.add_argument(
         "--adapter",
-        type=_choices(list(ADAPTERS)),
+        type=_choices(list(ADAPTERS), alone=MIX),
         default=["python-async"],
-        help=f"{', '.join(ADAPTERS)}, a comma list, or all",
+        help=f"{', '.join(ADAPTERS)}, a comma list, or all (one after the other); or "
+        f"{MIX}: all five at once on one server, each its own service with its own "
+        "processes, the clients split evenly over them",
     )
     storm.add_argument(
         "--strategy",
         type=_choices(STRATEGIES),
         default=list(STRATEGIES),
-        help=f"{', '.join(STRATEGIES)}, a comma list, or all",
+        help=f"{', '.join(STRATEGIES)}, a comma list, or all (the default). oracle: "
+        "a semaphore of the process's share of the free slots around the plain driver "
+        "(the best a client can do knowing the free capacity); tenacity and connguard "
+        "rows show their makespan over the oracle's of the same run (x oracle)",
+    )
+    storm.add_argument(
+        "--pool",
+        type=_count(1),
+        help=f"the pool scenario (--adapter {POOL_ADAPTER} only): each process runs a pool "
+        "of this size and its share of --queries over its --clients threads; connguard is "
+        "connguard.pool.Pool, oracle a fixed pool of min(pool, share) plain connections, "
+        "none and tenacity SQLAlchemy's QueuePool over the plain or tenacity's connect",
+    )
+    storm.add_argument(
+        "--queries",
+        type=_count(1),
+        help="with --pool: SELECT SLEEP(hold) queries in all, split over the processes "
+        "and round-robin over their threads",
     )
     storm.add_argument("--json", help="write the results as JSON to this file")
     storm.add_argument("--plot", help="write a PNG of connections and completions over time")

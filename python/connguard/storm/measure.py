@@ -1,5 +1,13 @@
 """What a storm run measured: the clients' outcomes and what the server saw.
 
+Beside makespan over the ideal (``x ideal``), a run compares each retrying
+strategy with the oracle of the same adapter in the same run (``x oracle``:
+makespan over the oracle's), finds the longest idle stretch (from the
+server's connection samples: the longest time fewer than ``max_connections``
+were connected while some client still had to connect) and, with several
+services at once (``--adapter mix``), Jain's fairness index over the
+services' throughputs.
+
 Refused connects are the server's count, not the clients': MariaDB counts a
 1040 refused to an account without CONNECTION ADMIN in ``Aborted_connects``
 (its ``Connection_errors_max_connections`` only counts refusals at accept
@@ -9,6 +17,7 @@ time, which such accounts rarely reach), so the storm reads the delta of
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -31,21 +40,34 @@ class Outcome:
     ideal: float
     wait_p50: float | None  # seconds until connected, over the clients that connected
     wait_p99: float | None
-    peak_connections: int | None  # highest Threads_connected sampled
+    peak_connections: int | None  # highest storm connections sampled (foreign ones excluded)
     samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
     completions: list[float] = field(default_factory=list, repr=False)
+    idle: float | None = None  # longest idle stretch, seconds (see longest_idle)
+    oracle: float | None = None  # the oracle's makespan, same adapter and run, all clients ok
+    service: str | None = None  # with --adapter mix: "service" rows, and the "total" row
+    jain: float | None = None  # the total row of a mix: Jain's index over the services
+    stranded: int | None = None  # the pool scenario: clients still waiting at the deadline
+    queries: int | None = None  # the pool scenario: queries done
 
     @property
     def ratio(self) -> float | None:
         """Makespan over ideal, when every client succeeded."""
         return self.makespan / self.ideal if self.ok == self.clients and self.ideal > 0 else None
 
+    @property
+    def x_oracle(self) -> float | None:
+        """Makespan over the oracle's (same adapter, same run), when every client succeeded."""
+        if self.oracle is None or self.oracle <= 0 or self.ok != self.clients:
+            return None
+        return self.makespan / self.oracle
+
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ratio": self.ratio}
+        return {**asdict(self), "ratio": self.ratio, "x_oracle": self.x_oracle}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Outcome:
-        fields = {k: v for k, v in data.items() if k != "ratio"}
+        fields = {k: v for k, v in data.items() if k not in ("ratio", "x_oracle")}
         fields["samples"] = [tuple(sample) for sample in fields.get("samples", [])]
         return cls(**fields)
 
@@ -59,6 +81,12 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[rank - 1]
 
 
+def _failure(client: dict[str, Any]) -> str:
+    if client.get("stranded"):
+        return "stranded"
+    return str(client["code"]) if client["code"] is not None else "network"
+
+
 def summarize(
     adapter: str,
     strategy: str,
@@ -67,10 +95,9 @@ def summarize(
     clients: list[dict[str, Any]],
 ) -> Outcome:
     oks = [c for c in clients if c["ok"]]
-    failed = Counter(
-        str(c["code"]) if c["code"] is not None else "network" for c in clients if not c["ok"]
-    )
+    failed = Counter(_failure(c) for c in clients if not c["ok"])
     waits = [c["wait"] for c in oks]
+    pooled = any("queries" in c for c in clients)
     return Outcome(
         adapter=adapter,
         strategy=strategy,
@@ -85,7 +112,47 @@ def summarize(
         wait_p99=percentile(waits, 99),
         peak_connections=None,
         completions=sorted(c["done"] for c in oks),
+        stranded=sum(1 for c in clients if c.get("stranded")) if pooled else None,
+        queries=sum(int(c.get("queries", 0)) for c in clients) if pooled else None,
     )
+
+
+def longest_idle(samples: list[tuple[float, int]], full: int, until: float) -> float:
+    """The longest stretch before ``until`` in which fewer than ``full`` connections were open.
+
+    ``samples`` are (seconds, server connections) in time order, each taken
+    to hold until the next; ``full`` is ``max_connections`` (foreign
+    connections count: they are open); ``until`` when the last client had its
+    answer from the server (connected, or gave up). Slots idle while every
+    client is connected or done are not a strategy's fault, so they do not count.
+    """
+    if not samples:
+        return 0.0
+    longest = current = 0.0
+    ends = [t for t, _ in samples[1:]] + [until]
+    for (time, count), next_time in zip(samples, ends, strict=True):
+        if time >= until:
+            break
+        end = min(next_time, until)
+        if count < full:
+            current += end - time
+            longest = max(longest, current)
+        else:
+            current = 0.0
+    return longest
+
+
+def last_answer(clients: list[dict[str, Any]]) -> float:
+    """When the last client connected or gave up (seconds since go)."""
+    return max((c["wait"] for c in clients), default=0.0)
+
+
+def jain(throughputs: list[float]) -> float | None:
+    """Jain's fairness index: (sum x)^2 / (n sum x^2), 1 when all are equal, 1/n at worst."""
+    squares = math.fsum(x * x for x in throughputs)
+    if not throughputs or squares <= 0:
+        return None
+    return math.fsum(throughputs) ** 2 / (len(throughputs) * squares)
 
 
 class ServerWatch:
@@ -106,21 +173,25 @@ class ServerWatch:
             cursor.close()
         return int(row[1])
 
-    def settle(self, timeout: float = 15.0) -> None:
-        """Wait until no client connection is left from a previous run."""
+    def settle(self, foreign: int = 0, timeout: float = 15.0) -> None:
+        """Wait until no client connection is left from a previous run (but the foreign ones)."""
         end = monotonic() + timeout
-        while self.status("Threads_connected") > 0 and monotonic() < end:
+        while self.status("Threads_connected") > foreign and monotonic() < end:
             threading.Event().wait(0.02)
 
     def sample_from(self, start: float, every: float = 0.01) -> None:
-        """Sample Threads_connected every ``every`` s, times relative to ``start``."""
+        """Sample Threads_connected on a grid of ``every`` s (10 ms: the idle stretch
+        needs them at most 20 ms apart; one status query takes about 1 ms, a sample
+        late for its turn is taken at once), times relative to ``start``."""
         self.samples = []
         self._stop.clear()
 
         def run() -> None:
+            due = monotonic()
             while not self._stop.is_set():
                 self.samples.append((monotonic() - start, self.status("Threads_connected")))
-                self._stop.wait(every)
+                due = max(due + every, monotonic())
+                self._stop.wait(due - monotonic())
 
         self._thread = threading.Thread(target=run, daemon=True)
         self._thread.start()

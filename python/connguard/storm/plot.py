@@ -12,11 +12,14 @@ import matplotlib.pyplot as plt
 
 from connguard.storm.measure import Outcome
 from connguard.storm.scenario import Scenario
+from connguard.storm.table import title
 
 
 def plot(scenario: Scenario, outcomes: Sequence[Outcome], path: Path) -> None:
     figure, (connections, completions) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
     for outcome in outcomes:
+        if outcome.service == "service":
+            continue  # a mix: its total row stands for it
         label = f"{outcome.adapter} / {outcome.strategy}"
         if outcome.samples:
             times, counts = zip(*outcome.samples, strict=True)
@@ -26,6 +29,8 @@ def plot(scenario: Scenario, outcomes: Sequence[Outcome], path: Path) -> None:
     connections.axhline(
         scenario.max_connections, color="grey", linestyle=":", label="max_connections"
     )
+    if scenario.foreign:
+        connections.axhline(scenario.foreign, color="grey", linestyle="--", label="foreign")
     connections.set_ylabel("server connections")
     completions.axvline(
         scenario.ideal_makespan, color="grey", linestyle=":", label="ideal makespan"
@@ -34,10 +39,7 @@ def plot(scenario: Scenario, outcomes: Sequence[Outcome], path: Path) -> None:
     completions.set_xlabel("seconds since the storm started")
     connections.legend(fontsize="small")
     completions.legend(fontsize="small")
-    figure.suptitle(
-        f"{scenario.clients} clients, hold {scenario.hold:g}s, "
-        f"max_connections={scenario.max_connections}"
-    )
+    figure.suptitle(title(scenario), fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

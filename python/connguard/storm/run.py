@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from time import monotonic
 from typing import IO, Any
 
-from connguard.storm.measure import Outcome, ServerWatch, summarize
-from connguard.storm.scenario import Scenario
+from connguard.storm.measure import (
+    Outcome,
+    ServerWatch,
+    jain,
+    last_answer,
+    longest_idle,
+    summarize,
+)
+from connguard.storm.scenario import ADAPTERS, COMPARED, MIX, Scenario
 from connguard.storm.workers import worker_command
 
-__all__ = ["Server", "pairs", "run_storm"]
+__all__ = ["Server", "compare_with_oracle", "foreign_connections", "pairs", "run_storm"]
 
 
 def pairs(adapters: Sequence[str], strategies: Sequence[str]) -> list[tuple[str, str]]:
@@ -30,9 +38,14 @@ class Server:
 
 
 class _Worker:
-    def __init__(self, command: list[str], job: dict[str, Any]) -> None:
+    def __init__(self, adapter: str, job: dict[str, Any]) -> None:
+        self.adapter = adapter
         self.proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+            worker_command(adapter),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
         )
         self.stdin: IO[str] = self.proc.stdin  # type: ignore[assignment]
         self.stdout: IO[str] = self.proc.stdout  # type: ignore[assignment]
@@ -43,8 +56,9 @@ class _Worker:
     def wait_ready(self) -> None:
         line = self.stdout.readline().strip()
         if line != "ready":
-            self.proc.kill()
-            raise RuntimeError(f"storm worker did not start (said {line!r}); see its stderr")
+            raise RuntimeError(
+                f"the {self.adapter} storm worker did not start (said {line!r}); see its stderr"
+            )
 
     def go(self) -> None:
         self.stdin.write("go\n")
@@ -66,6 +80,59 @@ class _Worker:
             self.proc.wait()
 
 
+def _services(adapter: str) -> list[str]:
+    """The adapter of each service: all five for a mix."""
+    return list(ADAPTERS) if adapter == MIX else [adapter]
+
+
+def _jobs(
+    server: Server, scenario: Scenario, adapter: str, strategy: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """Each worker's adapter and job, service by service (see worker.py for the protocol)."""
+    services = _services(adapter)
+    holds = scenario.holds()
+    slots = scenario.pool_slots() if scenario.pool is not None else scenario.shares()
+    queries = scenario.query_split()
+    jobs, first = [], 0
+    for index, count in enumerate(scenario.split()):
+        job: dict[str, Any] = {
+            "adapter": services[index // scenario.processes],
+            "strategy": strategy,
+            "clients": count,
+            "hold": scenario.hold,
+            "holds": holds[first : first + count],
+            "deadline": scenario.deadline,
+            "slots": slots[index],
+            "connect": server.connect,
+        }
+        if scenario.pool is not None:
+            job["pool"] = scenario.pool
+            job["queries"] = queries[index]
+        jobs.append((job["adapter"], job))
+        first += count
+    return jobs
+
+
+def _service_rows(
+    scenario: Scenario,
+    strategy: str,
+    workers: list[_Worker],
+    clients: list[dict[str, Any]],
+    ideal: float,
+) -> list[Outcome]:
+    """A mix: one row per service, then the total row with Jain's index over them."""
+    rows = []
+    for service in ADAPTERS:
+        mine = [c for w in workers if w.adapter == service for c in w.clients]
+        row = summarize(service, strategy, scenario.processes, ideal, mine)
+        row.service = "service"
+        rows.append(row)
+    total = summarize(MIX, strategy, scenario.processes, ideal, clients)
+    total.service = "total"
+    total.jain = jain([r.ok / r.makespan if r.makespan > 0 else 0.0 for r in rows])
+    return [*rows, total]
+
+
 def run_once(
     server: Server,
     scenario: Scenario,
@@ -73,27 +140,25 @@ def run_once(
     strategy: str,
     watch: ServerWatch | None,
     on_client: Callable[[], None] = lambda: None,
-) -> Outcome:
-    """One storm with one adapter and one strategy."""
+) -> list[Outcome]:
+    """One storm with one adapter (or the mix of all) and one strategy.
+
+    Its outcome; for a mix, one per service and the total last.
+    """
     if watch is not None:
-        watch.settle()
+        watch.settle(scenario.foreign)
         refused_before = watch.status("Aborted_connects")
-    workers = [
-        _Worker(
-            worker_command(adapter),
-            {
-                "adapter": adapter,
-                "strategy": strategy,
-                "clients": count,
-                "hold": scenario.hold,
-                "deadline": scenario.deadline,
-                "connect": server.connect,
-            },
-        )
-        for count in scenario.split()
-    ]
-    for worker in workers:
-        worker.wait_ready()
+    workers: list[_Worker] = []
+    try:
+        for name, job in _jobs(server, scenario, adapter, strategy):
+            workers.append(_Worker(name, job))
+        for worker in workers:
+            worker.wait_ready()
+    except BaseException:
+        for worker in workers:
+            worker.proc.kill()
+            worker.proc.wait()
+        raise
     start = monotonic()
     if watch is not None:
         watch.sample_from(start)
@@ -106,16 +171,53 @@ def run_once(
         reader.join(timeout=scenario.deadline + 60)  # bounded, whatever a worker does
         worker.finish(timeout=5)
     clients = [c for w in workers for c in w.clients]
-    outcome = summarize(adapter, strategy, scenario.processes, scenario.ideal_makespan, clients)
+    ideal = scenario.ideal_makespan
+    if adapter == MIX:
+        outcomes = _service_rows(scenario, strategy, workers, clients, ideal)
+    else:
+        outcomes = [summarize(adapter, strategy, scenario.processes, ideal, clients)]
+    whole = outcomes[-1]
     if len(clients) < scenario.clients:  # a worker died: its missing clients count as failed
-        outcome.failed["lost"] = scenario.clients - len(clients)
-        outcome.clients = scenario.clients
+        whole.failed["lost"] = scenario.clients - len(clients)
+        whole.clients = scenario.clients
     if watch is not None:
-        outcome.samples = watch.stop_sampling()
-        outcome.peak_connections = max((n for _, n in outcome.samples), default=0)
-        watch.settle()  # a refused connect is counted when its server thread ends
-        outcome.refused = watch.status("Aborted_connects") - refused_before
-    return outcome
+        whole.samples = watch.stop_sampling()
+        storm = [n - scenario.foreign for _, n in whole.samples]
+        whole.peak_connections = max(storm, default=0)
+        whole.idle = longest_idle(whole.samples, scenario.max_connections, last_answer(clients))
+        watch.settle(scenario.foreign)  # a refused connect is counted when its thread ends
+        whole.refused = watch.status("Aborted_connects") - refused_before
+    return outcomes
+
+
+def compare_with_oracle(outcomes: Sequence[Outcome]) -> None:
+    """Give each tenacity and connguard row the makespan of the oracle's row of the same
+    adapter (and service) in the same run, when the oracle served all its clients."""
+    oracles = {
+        (o.adapter, o.service): o.makespan
+        for o in outcomes
+        if o.strategy == "oracle" and o.ok == o.clients
+    }
+    for outcome in outcomes:
+        if outcome.strategy in COMPARED:
+            outcome.oracle = oracles.get((outcome.adapter, outcome.service))
+
+
+@contextlib.contextmanager
+def foreign_connections(server: Server, count: int) -> Iterator[None]:
+    """``count`` plain connections of the client account, open for the ``with`` body:
+    another tenant's load, taking slots the storm cannot have."""
+    import mariadb
+
+    held: list[Any] = []
+    try:
+        for _ in range(count):
+            held.append(mariadb.connect(**server.connect))
+        yield
+    finally:
+        for conn in held:
+            with contextlib.suppress(mariadb.Error):
+                conn.close()
 
 
 def run_storm(
@@ -125,13 +227,18 @@ def run_storm(
     strategies: Sequence[str],
     on_client: Callable[[str, str], None] = lambda adapter, strategy: None,
 ) -> list[Outcome]:
-    """Every (adapter, strategy) pair in turn (see :func:`pairs`), against the same server."""
+    """Every (adapter, strategy) pair in turn (see :func:`pairs`), against the same server,
+    with ``scenario.foreign`` connections held throughout."""
     watch = ServerWatch(server.admin) if server.admin is not None else None
     try:
-        outcomes = []
-        for adapter, strategy in pairs(adapters, strategies):
-            count = functools.partial(on_client, adapter, strategy)
-            outcomes.append(run_once(server, scenario, adapter, strategy, watch, count))
+        if watch is not None:
+            watch.settle()
+        with foreign_connections(server, scenario.foreign):
+            outcomes = []
+            for adapter, strategy in pairs(adapters, strategies):
+                count = functools.partial(on_client, adapter, strategy)
+                outcomes += run_once(server, scenario, adapter, strategy, watch, count)
+        compare_with_oracle(outcomes)
         return outcomes
     finally:
         if watch is not None:

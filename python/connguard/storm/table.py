@@ -38,39 +38,64 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}s"
 
 
-def table(scenario: Scenario, outcomes: Sequence[Outcome]) -> Table:
-    result = Table(
-        title=(
-            f"{scenario.clients} clients x SELECT SLEEP({scenario.hold:g}) over "
-            f"{scenario.processes} process(es), max_connections={scenario.max_connections}; "
-            f"ideal makespan {scenario.ideal_makespan:.2f}s"
-        )
+def _times(value: float | None, failed: bool) -> str:
+    if value is None:
+        return "fails" if failed else "-"
+    return f"{value:.2f}x"
+
+
+def title(scenario: Scenario) -> str:
+    """What the storm was, in one line."""
+    holds = "" if scenario.hold_dist == "fixed" else f" ({scenario.hold_dist} holds, mean)"
+    who = (
+        f"{scenario.clients} clients x SELECT SLEEP({scenario.hold:g}){holds} over "
+        f"{scenario.processes} process(es)"
     )
-    for column in (
-        "adapter",
-        "strategy",
-        "ok",
-        "failed",
-        "refused",
-        "makespan",
-        "x ideal",
-        "p50 wait",
-        "p99 wait",
-        "peak conns",
-    ):
+    if scenario.services > 1:
+        who += f" per service, {scenario.services} services"
+    if scenario.pool is not None:
+        who = (
+            f"{scenario.queries} queries x SELECT SLEEP({scenario.hold:g}){holds} by "
+            f"{scenario.clients} threads, a pool of {scenario.pool} in each of "
+            f"{scenario.processes} process(es)"
+        )
+    server = f"max_connections={scenario.max_connections}"
+    if scenario.foreign:
+        server += f", {scenario.foreign} foreign ({scenario.free} free)"
+    return f"{who}, {server}; ideal makespan {scenario.ideal_makespan:.2f}s"
+
+
+def table(scenario: Scenario, outcomes: Sequence[Outcome]) -> Table:
+    result = Table(title=title(scenario))
+    columns = ["adapter", "strategy", "ok", "failed"]
+    if scenario.pool is not None:
+        columns += ["stranded", "queries"]
+    columns += ["refused", "makespan", "x ideal", "x oracle", "p50 wait", "p99 wait"]
+    columns += ["peak conns", "longest idle"]
+    if scenario.services > 1:
+        columns.append("Jain")
+    for column in columns:
         result.add_column(column, justify="left" if column in ("adapter", "strategy") else "right")
     for o in outcomes:
         failed = ", ".join(f"{code}: {n}" for code, n in sorted(o.failed.items())) or "-"
-        result.add_row(
-            o.adapter,
-            o.strategy,
-            f"{o.ok}/{o.clients}",
-            failed,
-            "-" if o.refused is None else str(o.refused),
-            _seconds(o.makespan),
-            "fails" if o.ratio is None else f"{o.ratio:.2f}x",
-            _seconds(o.wait_p50),
-            _seconds(o.wait_p99),
-            "-" if o.peak_connections is None else str(o.peak_connections),
-        )
+        incomplete = o.ok != o.clients
+        cells = {
+            "adapter": "total" if o.service == "total" else o.adapter,
+            "strategy": o.strategy,
+            "ok": f"{o.ok}/{o.clients}",
+            "failed": failed,
+            "stranded": "-" if o.stranded is None else str(o.stranded),
+            "queries": "-" if o.queries is None else str(o.queries),
+            "refused": "-" if o.refused is None else str(o.refused),
+            "makespan": _seconds(o.makespan),
+            # A service's ideal is not its own: the services share the server.
+            "x ideal": "-" if o.service == "service" else _times(o.ratio, incomplete),
+            "x oracle": _times(o.x_oracle, incomplete and o.oracle is not None),
+            "p50 wait": _seconds(o.wait_p50),
+            "p99 wait": _seconds(o.wait_p99),
+            "peak conns": "-" if o.peak_connections is None else str(o.peak_connections),
+            "longest idle": _seconds(o.idle),
+            "Jain": "-" if o.jain is None else f"{o.jain:.3f}",
+        }
+        result.add_row(*(cells[c] for c in columns), end_section=o.service == "total")
     return result

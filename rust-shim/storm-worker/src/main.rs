@@ -10,10 +10,23 @@
 //! `wait_random_exponential(multiplier=0.05, max=5)` and
 //! `stop_after_delay(deadline)`, retrying on 1040 only; "connguard" is
 //! `connguard::connect` with the job's deadline and max_attempts 1000, the
-//! limiter on, as the other workers' connguard strategy. Exit status 2 for a
-//! job it cannot run, 1 when stdin closes before "go".
+//! limiter on, as the other workers' connguard strategy; "oracle" is the
+//! plain connect inside a semaphore of the job's "slots" (the process's share
+//! of the server's free slots), released once the server has closed its end
+//! of the connection after QUIT (at most 1 s: the C++ and Python adapters'
+//! close rule). sqlx drops its socket without that wait and does not show it,
+//! so the oracle finds it among the process's descriptors (Linux's
+//! /proc/self/fd) by the client port the server lists for the connection
+//! (`CONNECTION_ID(); SHOW PROCESSLIST`, in the client's own round trip) and
+//! keeps a duplicate to read the end of stream on. MariaDB counts a closed
+//! connection out a moment after its end of stream, so the oracle also
+//! retries a 1040 after 1 ms until the deadline, as the other workers' oracle.
+//! Each client holds its own "holds" entry ("hold" for all when absent). Exit
+//! status 2 for a job it cannot run, 1 when stdin closes before "go".
 
 use std::io::{self, BufRead, Write};
+use std::mem::ManuallyDrop;
+use std::os::fd::{BorrowedFd, FromRawFd as _, OwnedFd, RawFd};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -24,24 +37,36 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::{Connection as _, Executor as _};
-use tokio::sync::watch;
+use sqlx::{Connection as _, Executor as _, Row as _};
+use tokio::io::AsyncReadExt as _;
+use tokio::sync::{watch, Semaphore};
 
 const NAME: &str = "connguard-storm-worker";
 /// `ER_CON_COUNT_ERROR`, the one error the tenacity strategy retries.
 const TOO_MANY_CONNECTIONS: u16 = 1040;
+/// How long the oracle's close waits for the server's end of the connection.
+const SERVER_CLOSE_WAIT: Duration = Duration::from_secs(1);
+/// The oracle's pause before it tries a refused connect again.
+const ORACLE_RETRY: Duration = Duration::from_millis(1);
 
 enum Strategy {
     None,
-    Tenacity { deadline: f64 },
+    Tenacity {
+        deadline: f64,
+    },
     Connguard(Policy),
+    Oracle {
+        deadline: f64,
+        slots: Arc<Semaphore>,
+    },
 }
 
 struct Job {
     strategy: Strategy,
-    clients: usize,
-    sql: String,
+    /// Each client's `SELECT SLEEP(hold)`.
+    sql: Vec<String>,
     options: MySqlConnectOptions,
+    port: u16,
 }
 
 fn field<'a>(object: &'a Value, key: &str) -> Result<&'a Value, String> {
@@ -71,6 +96,21 @@ fn seconds(object: &Value, key: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("\"{key}\" must be a number of seconds >= 0"))
 }
 
+/// Each client's hold: the job's "holds", or its "hold" for every client.
+fn holds(job: &Value, clients: usize) -> Result<Vec<f64>, String> {
+    let Some(holds) = job.get("holds") else {
+        return Ok(vec![seconds(job, "hold")?; clients]);
+    };
+    let holds: Option<Vec<f64>> = holds.as_array().map(|all| {
+        all.iter()
+            .filter_map(|h| h.as_f64().filter(|s| s.is_finite() && *s >= 0.0))
+            .collect()
+    });
+    holds
+        .filter(|h| h.len() == clients)
+        .ok_or_else(|| "\"holds\" must be seconds >= 0, one per client".to_string())
+}
+
 fn read_job(line: &str) -> Result<Job, String> {
     let job: Value =
         serde_json::from_str(line).map_err(|error| format!("the job is not JSON: {error}"))?;
@@ -83,24 +123,39 @@ fn read_job(line: &str) -> Result<Job, String> {
             max_attempts: 1000,
             ..Policy::default()
         }),
+        "oracle" => {
+            let slots: usize = whole(&job, "slots")
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or("the oracle needs \"slots\" (a whole number >= 1)")?;
+            Strategy::Oracle {
+                deadline,
+                slots: Arc::new(Semaphore::new(slots)),
+            }
+        }
         other => {
             return Err(format!(
-                "unknown strategy {other:?}; one of none, tenacity, connguard"
+                "unknown strategy {other:?}; one of none, tenacity, connguard, oracle"
             ))
         }
     };
     let connect = field(&job, "connect")?;
+    let port = whole(connect, "port")?;
     let options = MySqlConnectOptions::new()
         .host(text(connect, "host")?)
-        .port(whole(connect, "port")?)
+        .port(port)
         .username(text(connect, "user")?)
         .password(text(connect, "password")?)
         .database(text(connect, "database")?);
+    let sql = holds(&job, whole(&job, "clients")?)?
+        .into_iter()
+        .map(|hold| format!("SELECT SLEEP({hold})"))
+        .collect();
     Ok(Job {
         strategy,
-        clients: whole(&job, "clients")?,
-        sql: format!("SELECT SLEEP({})", seconds(&job, "hold")?),
+        sql,
         options,
+        port,
     })
 }
 
@@ -183,10 +238,101 @@ async fn tenacious(
     }
 }
 
+/// The oracle's connect: a 1040 (the server still counting a connection
+/// whose end it closed) is tried again after 1 ms, until the deadline.
+async fn oracle(
+    options: &MySqlConnectOptions,
+    deadline: f64,
+) -> Result<MySqlConnection, Option<u16>> {
+    let start = Instant::now();
+    loop {
+        match plain(options).await {
+            Err(Some(TOO_MANY_CONNECTIONS)) if start.elapsed().as_secs_f64() < deadline => {}
+            done => return done,
+        }
+        tokio::time::sleep(ORACLE_RETRY).await;
+    }
+}
+
+/// This connection's `host:port` in the server's process list: the rows of
+/// `SELECT SLEEP(hold), CONNECTION_ID(); SHOW PROCESSLIST`.
+fn client_host(rows: &[sqlx::mysql::MySqlRow]) -> Option<String> {
+    let id = |row: &sqlx::mysql::MySqlRow| {
+        row.try_get::<u64, _>(0).ok().or_else(|| {
+            row.try_get::<i64, _>(0)
+                .ok()
+                .and_then(|n| u64::try_from(n).ok())
+        })
+    };
+    let (first, list) = rows.split_first()?;
+    let mine = first.try_get::<u64, _>(1).ok().or_else(|| {
+        first
+            .try_get::<i64, _>(1)
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+    })?;
+    list.iter()
+        .find(|row| id(row) == Some(mine))
+        .and_then(|row| row.try_get::<String, _>(2).ok())
+}
+
+/// The local port in the server's view of a client, `host:port`.
+fn client_port(host: &str) -> Option<u16> {
+    host.rsplit_once(':')
+        .and_then(|(_, port)| port.parse().ok())
+}
+
+/// A duplicate of the connection's socket (`local` port to the server's
+/// `remote`), found among the process's descriptors while sqlx holds it.
+fn duplicate_socket(local: u16, remote: u16) -> Option<OwnedFd> {
+    std::fs::read_dir("/proc/self/fd")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            std::fs::read_link(entry.path())
+                .is_ok_and(|to| to.to_string_lossy().starts_with("socket:"))
+        })
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<RawFd>().ok())
+        .find(|&fd| {
+            // SAFETY: borrowed for two getsockname/getpeername calls and never
+            // closed here (ManuallyDrop); a socket that closed meanwhile only fails them.
+            let socket = ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) });
+            matches!(
+                (socket.local_addr(), socket.peer_addr()),
+                (Ok(mine), Ok(theirs)) if mine.port() == local && theirs.port() == remote
+            )
+        })
+        // SAFETY: the connection's socket, open while the caller holds the
+        // connection; only borrowed for the dup.
+        .and_then(|fd| {
+            unsafe { BorrowedFd::borrow_raw(fd) }
+                .try_clone_to_owned()
+                .ok()
+        })
+}
+
+/// Reads and drops what arrives until the server's end of stream, the
+/// socket fails, or SERVER_CLOSE_WAIT passes.
+async fn wait_for_end_of_stream(socket: OwnedFd) {
+    let socket = std::net::TcpStream::from(socket);
+    if socket.set_nonblocking(true).is_err() {
+        return;
+    }
+    let Ok(mut socket) = tokio::net::TcpStream::from_std(socket) else {
+        return;
+    };
+    let mut sink = [0u8; 256];
+    let _ = tokio::time::timeout(SERVER_CLOSE_WAIT, async {
+        while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
+}
+
 /// Connects per the strategy; a failure as its MySQL error number, if any.
 async fn connect(job: &Job, rng: &Mutex<StdRng>) -> Result<Conn, Option<u16>> {
     match &job.strategy {
         Strategy::None => plain(&job.options).await.map(Conn::Plain),
+        Strategy::Oracle { deadline, .. } => oracle(&job.options, *deadline).await.map(Conn::Plain),
         Strategy::Tenacity { deadline } => tenacious(&job.options, *deadline, rng)
             .await
             .map(Conn::Plain),
@@ -197,16 +343,22 @@ async fn connect(job: &Job, rng: &Mutex<StdRng>) -> Result<Conn, Option<u16>> {
     }
 }
 
-/// Waits for "go", then connects, runs the job's `SELECT SLEEP(hold)`,
-/// closes and writes its line.
+/// Waits for "go" (and the oracle's semaphore), then connects, runs its
+/// `SELECT SLEEP(hold)`, closes and writes its line.
 async fn client(
     job: Arc<Job>,
+    index: usize,
     rng: Arc<Mutex<StdRng>>,
     mut go: watch::Receiver<Option<Instant>>,
 ) -> io::Result<()> {
     // The channel closed without a start: stdin ended before "go".
     let Some(start) = go.wait_for(Option::is_some).await.ok().and_then(|s| *s) else {
         return Ok(());
+    };
+    // The oracle's place, given back when this returns: after the server's end.
+    let _permit = match &job.strategy {
+        Strategy::Oracle { slots, .. } => Some(slots.acquire().await.map_err(io::Error::other)?),
+        _ => None,
     };
     let mut conn = match connect(&job, &rng).await {
         Ok(conn) => conn,
@@ -216,12 +368,29 @@ async fn client(
         }
     };
     let waited = start.elapsed().as_secs_f64();
-    let query = conn.sqlx().fetch_all(sqlx::raw_sql(&job.sql)).await;
+    let sql = &job.sql[index];
+    let (query, server_end) = if matches!(job.strategy, Strategy::Oracle { .. }) {
+        // The client's port as the server sees it, read in the same round trip.
+        let sql = format!("{sql}, CONNECTION_ID(); SHOW PROCESSLIST");
+        let query = conn.sqlx().fetch_all(sqlx::raw_sql(&sql)).await;
+        let host = query.as_ref().ok().and_then(|rows| client_host(rows));
+        let server_end = host
+            .as_deref()
+            .and_then(client_port)
+            .and_then(|port| duplicate_socket(port, job.port));
+        (query.map(|_| ()), server_end)
+    } else {
+        let query = conn.sqlx().fetch_all(sqlx::raw_sql(sql)).await;
+        (query.map(|_| ()), None)
+    };
     // As the other workers: a failed close does not change the client's record.
     let _ = conn.close().await;
+    if let Some(socket) = server_end {
+        wait_for_end_of_stream(socket).await;
+    }
     let done = start.elapsed().as_secs_f64();
     match query {
-        Ok(_) => emit(true, None, waited, done),
+        Ok(()) => emit(true, None, waited, done),
         Err(error) => emit(false, code(&error), waited, done),
     }
 }
@@ -254,8 +423,8 @@ fn main() -> ExitCode {
     // Every client's task exists before "ready", so "go" starts them together.
     let rng = Arc::new(Mutex::new(StdRng::from_entropy()));
     let (go, released) = watch::channel(None);
-    let clients: Vec<_> = (0..job.clients)
-        .map(|_| runtime.spawn(client(job.clone(), rng.clone(), released.clone())))
+    let clients: Vec<_> = (0..job.sql.len())
+        .map(|index| runtime.spawn(client(job.clone(), index, rng.clone(), released.clone())))
         .collect();
     if let Err(error) = say("ready") {
         eprintln!("{NAME}: {error}");

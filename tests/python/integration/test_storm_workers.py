@@ -40,3 +40,29 @@ def test_no_go_means_no_client_runs(adapter: str) -> None:
     done = _run(adapter, json.dumps({**JOB, "adapter": adapter, "strategy": "none"}) + "\nstop\n")
     assert done.returncode == 1
     assert done.stdout.splitlines() == ["ready"]  # and no client line
+
+
+@pytest.mark.parametrize("adapter", BUILT)
+def test_the_oracle_needs_its_slots(adapter: str) -> None:
+    job = {**JOB, "adapter": adapter, "strategy": "oracle"}
+    done = _run(adapter, json.dumps(job) + "\n")
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and "slots" in done.stderr
+    assert "s3cret" not in done.stderr
+
+
+@pytest.mark.parametrize("adapter", BUILT)
+def test_holds_need_one_per_client(adapter: str) -> None:
+    job = {**JOB, "adapter": adapter, "strategy": "oracle", "slots": 1, "holds": [0.1, 0.2]}
+    done = _run(adapter, json.dumps(job) + "\n")
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == "" and "holds" in done.stderr
+    assert "s3cret" not in done.stderr
+
+
+@pytest.mark.parametrize("adapter", BUILT)
+def test_the_oracle_with_its_slots_starts(adapter: str) -> None:
+    job = {**JOB, "adapter": adapter, "strategy": "oracle", "slots": 1, "holds": [0.1]}
+    done = _run(adapter, json.dumps(job) + "\nstop\n")
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == ["ready"]
