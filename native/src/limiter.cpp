@@ -9,6 +9,8 @@ namespace connguard {
 namespace {
 // 2^17 - 1 is above every max_limit: the streak's growth reaches any cap.
 constexpr int kStreakCap = 17;
+// A probe's delay is the schedule's times min(8, 1 + holding).
+constexpr int kProbeScaleCap = 8;
 }  // namespace
 
 Limiter::Limiter(const Policy& policy, std::uint64_t seed)
@@ -95,7 +97,9 @@ Limiter::Actions Limiter::settle(std::vector<Waiter> granted) {
     // At max_limit no probe could go: the event that frees room arms it.
     if (!queue_.empty() && !probing_ && !timer_armed_ && in_use() < max_limit_) {
         timer_armed_ = true;
-        actions.probe_in = probes_.next();
+        // Scaled by what the process holds: one holding many has little to gain
+        // from a probe, one holding none looks for freed capacity soonest.
+        actions.probe_in = probes_.next() * std::min(kProbeScaleCap, 1 + holding_);
     }
     return actions;
 }

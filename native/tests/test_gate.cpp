@@ -153,7 +153,7 @@ TEST_F(GateTest, ATicketDestroyedAfterItsGrantGivesTheSlotBack) {
 }
 
 TEST_F(GateTest, TheQueuesHeadFiresTheProbeWhenDueOneAtATime) {
-    Policy policy = one_at_a_time(0.05);  // probes 50ms, then 100ms
+    Policy policy = one_at_a_time(0.05);  // probes 50ms, then 100ms, times 2 (one held)
     policy.limiter.max_limit = 2;         // room for one probe beside the connection held
     gate = std::make_shared<Gate>(policy, 1, clock);
     Slot held = hold();  // slow start: limit 2
@@ -181,13 +181,13 @@ TEST_F(GateTest, TheQueuesHeadFiresTheProbeWhenDueOneAtATime) {
         if (ticket.wait(kForever)) journal.add(4);
     });
     ASSERT_TRUE(clock->waiting(2));
-    clock->set(0.05);
+    clock->set(0.1);
     EXPECT_EQ(journal.first(2), (std::vector<int>{1, 2}));  // beyond the limit: the probe
     EXPECT_EQ(gate->state().in_use, 2);
     EXPECT_EQ(gate->state().queued, 1u);  // one probe at a time
     checked.add(0);
     ASSERT_TRUE(clock->waiting(2));
-    clock->set(0.05 + 0.1);  // the next probe, 100ms after the first
+    clock->set(0.1 + 0.2);  // the next probe, 200ms after the first
     prober.join();
     EXPECT_EQ(journal.first(3), (std::vector<int>{1, 2, 3}));
     held.release();

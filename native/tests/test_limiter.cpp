@@ -104,7 +104,7 @@ TEST(Limiter, AProbeThatConnectsRaisesTheLimitAndRestartsTheSchedule) {
     const auto in = limiter.connected(1);
     EXPECT_EQ(limiter.limit(), 2);  // one more than in use
     EXPECT_EQ(in.granted, Waiters{2});
-    EXPECT_EQ(in.probe_in, 0.05);  // from the shortest delay again
+    EXPECT_EQ(in.probe_in, 0.1);  // the shortest delay again, times 2 (one connection held)
     EXPECT_EQ(limiter.streak(), 1);
 }
 

@@ -8,6 +8,8 @@ const { SplitMix64 } = require('./splitmix64');
 
 // 2^17 - 1 is above every max_limit: the streak's growth reaches any cap.
 const STREAK_CAP = 17;
+// A probe's delay is the schedule's times min(8, 1 + holding).
+const PROBE_SCALE_CAP = 8;
 
 /**
  * A state machine with no clock and no timers: an adapter reports events and
@@ -124,7 +126,9 @@ class Limiter {
     const capped = this.inUse >= this.maxLimit;
     if (this.queue.length > 0 && this.probing === undefined && !this.timerArmed && !capped) {
       this.timerArmed = true;
-      probeIn = this.probes.next();
+      // Scaled by what the process holds: one holding many has little to gain
+      // from a probe, one holding none looks for freed capacity soonest.
+      probeIn = this.probes.next() * Math.min(PROBE_SCALE_CAP, 1 + this.holding);
     }
     return { granted, probeIn };
   }

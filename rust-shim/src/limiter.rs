@@ -16,6 +16,8 @@ pub type Waiter = u64;
 
 /// 2^17 - 1 is above every max_limit: the streak's growth reaches any cap.
 const STREAK_CAP: u32 = 17;
+/// A probe's delay is the schedule's times min(8, 1 + holding).
+const PROBE_SCALE_CAP: u32 = 8;
 
 /// What the adapter must do after an event.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -205,7 +207,10 @@ impl Limiter {
         let capped = self.in_use() >= self.max_limit;
         if !self.queue.is_empty() && self.probing.is_none() && !self.timer_armed && !capped {
             self.timer_armed = true;
-            probe_in = Some(self.probes.next_delay());
+            // Scaled by what the process holds: one holding many has little to
+            // gain from a probe, one holding none looks for freed capacity soonest.
+            let scale = PROBE_SCALE_CAP.min(1 + self.holding);
+            probe_in = Some(self.probes.next_delay() * f64::from(scale));
         }
         Actions { granted, probe_in }
     }

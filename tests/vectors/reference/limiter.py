@@ -4,6 +4,7 @@ from reference.decision import Decision
 from reference.splitmix64 import SplitMix64
 
 STREAK_CAP = 17  # 2**17 - 1 > any max_limit: the growth reaches every cap
+PROBE_SCALE_CAP = 8  # a probe's delay is the schedule's times min(8, 1 + holding)
 
 
 class Limiter:
@@ -90,7 +91,7 @@ class Limiter:
         if self.queue and self.probing is None and not self.timer_armed and not capped:
             self.timer_armed = True
             self.retries += 1
-            probe_in = self.probes.delay(self.retries)
+            probe_in = self.probes.delay(self.retries) * min(PROBE_SCALE_CAP, 1 + self.holding)
         assert self.in_use <= self.max_limit, "max_limit is a hard cap"
         return granted, probe_in
 
