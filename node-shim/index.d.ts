@@ -12,7 +12,7 @@ export interface LimiterPolicy {
   readonly enabled: boolean;
   /** Connects at once before the first success. */
   readonly initialLimit: number;
-  /** Never more connections than this per process and server. */
+  /** Never more connections and connection attempts (probes included) than this per process and server. */
   readonly maxLimit: number;
 }
 
@@ -209,12 +209,30 @@ export interface AttemptCap {
   signal: AbortSignal;
 }
 
+/** retryCall's options. */
+export interface RetryCallOptions<T> {
+  service?: string;
+  /**
+   * The server `connect` reaches, as mysql2 options or a URL with a host
+   * (`mysql://user:password@host:3306/db`): named in log lines (password
+   * masked) and, with the policy's limiter enabled, the call goes through the
+   * process's gate for it, the one createConnection and createPool use. Any
+   * other string rejects with a TypeError.
+   */
+  target?: ConnectionOptions | string;
+  /**
+   * With a gate: calls `release()` once `connection` has closed. Default: a
+   * mysql2 connection's socket close; any other connection gives its slot
+   * back as soon as it opens (its attempts were paced, its lifetime is not counted).
+   */
+  onClose?: (connection: T, release: () => void) => void;
+  logger?: Logger;
+  /** Aborts waiting at the gate and the sleeps between attempts. */
+  signal?: AbortSignal;
+}
+
 /** `await connect(cap)`, retried per `policy` while it fails to connect (as mysql2's errors tell). */
-export function retryCall<T>(
-  policy: Policy,
-  connect: (cap: AttemptCap) => Promise<T>,
-  options?: { service?: string; target?: string; logger?: Logger; signal?: AbortSignal },
-): Promise<T>;
+export function retryCall<T>(policy: Policy, connect: (cap: AttemptCap) => Promise<T>, options?: RetryCallOptions<T>): Promise<T>;
 
 /** mysql2/promise createConnection, retried per the policy; connectTimeout from the policy unless set. */
 export function createConnection(options: ConnectionOptions | string, guard?: ConnectionGuardOptions): Promise<Connection>;

@@ -5,6 +5,12 @@
 // connection opened, released once when it closes. Everything runs on the
 // event loop, so the limiter needs no lock: a grant happens inside the event
 // that frees room, and a close hands its slot to the next waiter at once.
+//
+// Pools share the gate's queue: a connection idle in one pool holds a slot
+// that a caller of another pool (or createConnection) may wait for, and
+// nothing would ever close it. So while callers wait that the limiter cannot
+// admit, the gate closes idle pooled connections, one per waiter, and their
+// slots go to the queue's head.
 
 const { newSeed } = require('./decision');
 const { Limiter } = require('./limiter');
@@ -12,6 +18,32 @@ const { Limiter } = require('./limiter');
 class Gate {
   constructor(policy, seed = newSeed()) {
     this.limiter = new Limiter(policy, seed);
+    this.idle = new Set(); // each pool's closeIdle()
+    this.closing = new Set(); // idle connections closed for waiters, their slots not yet released
+  }
+
+  /**
+   * A pool's connections hold slots here: `closeIdle()` starts closing one of
+   * its idle connections and answers it (its slot is released once it has
+   * closed), or answers null when none is idle.
+   */
+  addPool(closeIdle) {
+    this.idle.add(closeIdle);
+  }
+
+  removePool(closeIdle) {
+    this.idle.delete(closeIdle);
+  }
+
+  /** Closes idle pooled connections while waiters outnumber the slots already on their way back. */
+  reclaim() {
+    for (const closeIdle of this.idle) {
+      while (this.limiter.queue.length > this.closing.size) {
+        const connection = closeIdle();
+        if (connection === null || this.closing.has(connection)) break; // none idle, or one that would not leave
+        this.closing.add(connection);
+      }
+    }
   }
 
   /** A caller's place at this gate, for one call. */
@@ -24,6 +56,7 @@ class Gate {
     for (const ticket of granted) ticket.grant();
     // Unref'd: an armed probe outlives its waiters when they leave, and must not keep the process up.
     if (probeIn !== null) setTimeout(() => this.apply(this.limiter.probe()), probeIn * 1000).unref();
+    this.reclaim();
   }
 }
 
@@ -50,10 +83,10 @@ class Ticket {
     this.report((limiter) => limiter.left(this));
   }
 
-  /** Its attempt succeeded: the Slot the connection holds. */
-  connected() {
+  /** Its attempt succeeded: the Slot `connection` holds. */
+  connected(connection) {
     this.report((limiter) => limiter.connected(this));
-    return new Slot(this.gate);
+    return new Slot(this.gate, connection);
   }
 
   /**
@@ -94,14 +127,16 @@ class Ticket {
 
 /** A connection's place at the gate, released exactly once, when the connection closes. */
 class Slot {
-  constructor(gate) {
+  constructor(gate, connection) {
     this.gate = gate;
+    this.connection = connection;
     this.held = true;
   }
 
   release() {
     if (!this.held) return;
     this.held = false;
+    this.gate.closing.delete(this.connection); // before the grant, which may reclaim again
     this.gate.apply(this.gate.limiter.released());
   }
 }

@@ -180,12 +180,22 @@ function createPool(options, { policy, service, logger } = {}) {
     if (waiter) waiter.dispatch(); // a queued caller given a free slot: same caller, same deadline
     else new Acquire(this, getConnection, context, callback).dispatch();
   };
-  // A connection back in the pool with nobody in mysql2's queue: to this pool's first caller at the gate.
-  core.on('release', () => context.gate && atGate()[0]?.takeOver());
+  if (context.gate === null) return promisePool;
+  // The gate closes idle connections of this pool for callers that wait for a slot (lib/gate.js).
+  const closeIdle = () => mysql2.closeIdle(core);
+  context.gate.addPool(closeIdle);
+  // A connection back in the pool with nobody in mysql2's queue: to this pool's first caller at the
+  // gate, else, if others wait there (other pools, createConnection), closed to hand its slot on.
+  core.on('release', () => {
+    const first = atGate()[0];
+    if (first) first.takeOver();
+    else context.gate.reclaim();
+  });
   const end = core.end;
   core.end = function connguardEnd(callback) {
+    context.gate.removePool(closeIdle);
     const result = end.call(this, callback);
-    if (context.gate) for (const acquire of atGate()) acquire.takeOver(); // each gets 'Pool is closed.'
+    for (const acquire of atGate()) acquire.takeOver(); // each gets 'Pool is closed.'
     return result;
   };
   return promisePool;

@@ -23,7 +23,8 @@ const realClock = Object.freeze({
  *   (the driver module destroys its socket), which counts as a network error.
  * - `driver`: `failure(error)` (`{ code }`, or null for an error that is not a
  *   failure to connect: it propagates as it is), `timedOut()`, and
- *   `onClose(connection, release)`.
+ *   `onClose(connection, release)`, which answers false when it cannot tell
+ *   (the connection then gives its slot back at once).
  * - `ticket`: the caller's place at the target's gate (lib/gate.js), or null
  *   for a call that goes through no gate.
  * - `reporter`: where retries and the give-up are told (lib/report.js).
@@ -51,8 +52,15 @@ async function run({ policy, attempt, driver, ticket = null, reporter, signal, c
       case 'rejected': return ticket.rejected();
       case 'left': return ticket.left();
       case 'connected': {
-        const slot = ticket.connected();
-        return driver.onClose(connection, () => slot.release());
+        const slot = ticket.connected(connection);
+        let watched = false;
+        try {
+          watched = driver.onClose(connection, () => slot.release()) !== false;
+        } finally {
+          // Nothing will tell when this connection closes: a slot it held would be lost for good.
+          if (!watched) slot.release();
+        }
+        return undefined;
       }
       case 'retry': return reporter.retry(action, last);
       case 'give_up': throw reporter.giveUp(action, last, ticket?.gate.limiter);

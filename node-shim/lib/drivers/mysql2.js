@@ -117,9 +117,16 @@ function connect(config, { timeout, signal }) {
   }).finally(stop);
 }
 
-/** Calls `release` when a mysql2 connection's socket closes, however it closes (end, destroy, the server). */
+/**
+ * Calls `release` when a mysql2 connection's socket closes, however it closes
+ * (end, destroy, the server). Answers false for anything else, whose close it
+ * cannot see.
+ */
 function onClose(connection, release) {
-  (connection.connection ?? connection).stream.once('close', release);
+  const stream = (connection?.connection ?? connection)?.stream;
+  if (typeof stream?.once !== 'function') return false;
+  stream.once('close', release);
+  return true;
 }
 
 // mysql2's pool (lib/base/pool.js) decides in getConnection() what a caller
@@ -151,6 +158,19 @@ function openPooled(pool, getConnection, { timeout, signal }, callback) {
   stop = cutOffOn(signal, all.get(all.length - 1));
 }
 
+/**
+ * Closes the pool's longest idle connection as mysql2's idle timeout does
+ * (out of the pool, then its socket ends: it closes once the server has
+ * closed its end) and answers it, or null when none is idle. A closed pool
+ * (whose end() closes them all) keeps its connections listed: null.
+ */
+function closeIdle(pool) {
+  if (pool._closed || pool._freeConnections.length === 0) return null;
+  const connection = pool._freeConnections.get(0);
+  connection.destroy();
+  return connection;
+}
+
 /** Takes `callback` out of the pool's queue of callers waiting for a connection. */
 function dequeue(pool, callback) {
   const queue = pool._connectionQueue;
@@ -164,6 +184,7 @@ function dequeue(pool, callback) {
 
 module.exports = {
   callPolicy,
+  closeIdle,
   connect,
   dequeue,
   describeTarget,

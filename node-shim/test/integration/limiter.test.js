@@ -8,7 +8,7 @@ const { setTimeout: sleep } = require('node:timers/promises');
 const { DEFAULT_POLICY, QueueTimeoutError, createConnection, createPool, giveUpInfo, parsePolicy } = require('../..');
 const { targetKey } = require('../../lib/drivers/mysql2');
 const { gateFor } = require('../../lib/gate');
-const { admin, endAll, holdAll, recordingLogger, server } = require('./server');
+const { admin, endAll, eventually, holdAll, recordingLogger, server } = require('./server');
 
 const WITHOUT = parsePolicy('[default]\nmax_attempts = 100\n\n[default.limiter]\nenabled = false\n');
 const WITH = parsePolicy('[default]\nmax_attempts = 100\n');
@@ -16,12 +16,6 @@ const WITH = parsePolicy('[default]\nmax_attempts = 100\n');
 // This process's gate for the server (made here if no caller made it yet).
 function gate() {
   return gateFor(targetKey(server().options), DEFAULT_POLICY).limiter;
-}
-
-// Until `check()` holds, polled for at most 5 s: closes reach the client and the server a moment after end().
-async function eventually(check, what) {
-  for (let i = 0; i < 100 && !(await check()); i += 1) await sleep(50);
-  assert.ok(await check(), what);
 }
 
 // Refused connects the server counted while `run()` ran, once it is idle again.

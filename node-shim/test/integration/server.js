@@ -1,6 +1,8 @@
 'use strict';
 // The throwaway MariaDB the shared runner starts (python -m connguard.testing run -- ...).
 
+const assert = require('node:assert/strict');
+const { setTimeout: sleep } = require('node:timers/promises');
 const mysql = require('mysql2/promise');
 const { createConnection } = require('../..');
 
@@ -25,20 +27,49 @@ function server() {
 }
 
 /**
- * The server's own counters, read as root on the admin port (outside
- * max_connections): `status('Aborted_connects')` counts the 1040s refused to
- * the test account.
+ * The server seen as root on the admin port (outside max_connections):
+ * `status('Aborted_connects')` counts the 1040s refused to the test account;
+ * `connections()` the test account's connections, those mid-handshake
+ * included; `withMaxConnections(n, run)` runs `run()` with the server's
+ * max_connections at `n`, restored after.
+ *
+ * `connections()` leaves out the threads in command `Killed`: connections
+ * the server is tearing down (after a client's QUIT it marks them so, closes
+ * their socket, and lists them a moment longer). Once the socket has closed
+ * the client hands the slot on (the spec's `released` waits for that, and can
+ * see nothing later), so a new attempt may overlap such a thread; leaving
+ * them out hides no connection or attempt that is still open.
  */
 async function admin() {
   const { options, adminPort } = server();
   const connection = await mysql.createConnection({ host: options.host, port: adminPort, user: 'root', password: '' });
+  const value = async (sql, params) => Number(Object.values((await connection.query(sql, params))[0][0])[0]);
   return {
     status: async (name) => {
       const [[row]] = await connection.query('SHOW GLOBAL STATUS LIKE ?', [name]);
       return Number(row.Value);
     },
+    connections: () => value(
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN (?, 'unauthenticated user') AND COMMAND <> 'Killed'",
+      [options.user],
+    ),
+    async withMaxConnections(n, run) {
+      const before = await value('SELECT @@GLOBAL.max_connections');
+      await connection.query('SET GLOBAL max_connections = ?', [n]);
+      try {
+        return await run();
+      } finally {
+        await connection.query('SET GLOBAL max_connections = ?', [before]);
+      }
+    },
     end: () => connection.end(),
   };
+}
+
+/** Until `check()` holds, polled for at most 5 s: closes reach the client and the server a moment after end(). */
+async function eventually(check, what) {
+  for (let i = 0; i < 100 && !(await check()); i += 1) await sleep(50);
+  assert.ok(await check(), what);
 }
 
 /** A logger that keeps what it is told. */
@@ -67,4 +98,4 @@ async function endAll(connections) {
   await Promise.all(connections.map((c) => c.end().catch(() => undefined)));
 }
 
-module.exports = { admin, endAll, holdAll, recordingLogger, server };
+module.exports = { admin, endAll, eventually, holdAll, recordingLogger, server };

@@ -121,6 +121,46 @@ test('the pool: private fields, a connection opened synchronously with our conne
   }
 });
 
+// mysql2's own server side, answering every login: connections that open, for pool behaviour.
+async function acceptingServer() {
+  const server = mysql.createServer((connection) => {
+    connection.on('error', () => {});
+    connection.serverHandshake({
+      protocolVersion: 10, serverVersion: '5.5.5-10.11.6-MariaDB', connectionId: 1, statusFlags: 2, characterSet: 33,
+      capabilityFlags: 0xffffff, authCallback: (_params, done) => done(null, null),
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: server._server.address().port, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+test('the pool: \'release\' for a connection back with nobody queued; closeIdle takes the longest idle out (none of a closed pool), its socket closes', async () => {
+  const server = await acceptingServer();
+  const pool = mysql.createPool({ host: '127.0.0.1', port: server.port, user: 'app', connectionLimit: 2 });
+  try {
+    const get = () => new Promise((resolve, reject) => pool.getConnection((error, c) => (error ? reject(error) : resolve(c))));
+    const [older, newer] = [await get(), await get()];
+    const released = [];
+    pool.on('release', (connection) => released.push(connection));
+    older.release();
+    newer.release();
+    assert.deepEqual(released, [older, newer]);
+    assert.equal(driver.closeIdle(pool), older, 'the longest idle');
+    assert.deepEqual([pool._freeConnections.length, pool._allConnections.length, pool._allConnections.get(0)], [1, 1, newer]);
+    await new Promise((resolve) => driver.onClose(older, resolve));
+    assert.equal(driver.closeIdle(pool), newer);
+    assert.equal(driver.closeIdle(pool), null, 'none idle');
+    (await get()).release();
+    const ended = new Promise((resolve) => pool.end(resolve));
+    assert.deepEqual([driver.closeIdle(pool), pool._freeConnections.length], [null, 1], 'a closed pool: end() closes them');
+    await ended;
+    assert.equal(driver.onClose({ name: 'another driver\'s connection' }, () => {}), false, 'not a mysql2 connection');
+  } finally {
+    if (!pool._closed) await new Promise((resolve) => pool.end(resolve));
+    await server.close();
+  }
+});
+
 test('connect: cut off by its signal halfway through the handshake, whatever mysql2 times', async () => {
   // mysql2 before 3.24 stops its connect timer at the server's first byte: only the cut-off bounds this.
   const server = await hangingServer('greeting');

@@ -1,6 +1,7 @@
 'use strict';
-// retryCall (one call, no gate) with a fake clock and fake connect functions;
-// the real driver and server are in test/integration.
+// retryCall (one call, no gate: the limiter is disabled, so `target` only
+// names the server) with a fake clock and fake connect functions; gated calls
+// are in retry-gated.test.js, the real driver and server in test/integration.
 
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
@@ -26,7 +27,9 @@ function failing(...errors) {
   return { connect, calls: () => caps.length, caps };
 }
 
-const policy = parsePolicy('[default]\nmax_attempts = 5\ndeadline = "10s"\njitter = "none"\ninitial_delay = "100ms"\n');
+const policy = parsePolicy(
+  '[default]\nmax_attempts = 5\ndeadline = "10s"\njitter = "none"\ninitial_delay = "100ms"\n\n[default.limiter]\nenabled = false\n',
+);
 const target = 'mysql://app:s3cret@db:3306/main';
 
 test('capacity and network errors are retried with the schedule, then the connection is returned', async () => {
