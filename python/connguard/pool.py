@@ -16,11 +16,9 @@ connections sit idle.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import importlib
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from time import monotonic
@@ -32,6 +30,7 @@ from connguard.connector import Connector
 from connguard.dsn import mask_dsn, parse_dsn
 from connguard.errors import PoolTimeout
 from connguard.gate import Interrupted
+from connguard.pool_state import PoolState, Waiter
 from connguard.registry import PoolStats, configure, stats
 from connguard.runner import resume, unpin
 
@@ -55,18 +54,6 @@ def _alive(conn: Any) -> bool:
 def _close(conn: Any) -> None:
     with contextlib.suppress(Exception):  # a dead connection's close may raise; its slot is freed
         conn.close()
-
-
-class _Waiter:
-    """A caller waiting for a connection: handed one returned to the pool, or opening one
-    (``ticket``: its place at the gate, whose wait a handed connection interrupts)."""
-
-    __slots__ = ("conn", "event", "ticket")
-
-    def __init__(self, ticket: Any = None) -> None:
-        self.conn: Any = None
-        self.event = threading.Event()
-        self.ticket = ticket
 
 
 class PooledConnection:
@@ -112,8 +99,7 @@ class Pool:
         pre_ping: bool = True,
         recycle: float = -1,
     ) -> None:
-        if size < 1:
-            raise ValueError(f"a pool needs a size of at least 1, not {size}")
+        self._state = PoolState(size)
         connector = Connector(connect_fn, {}, policy, service, target)
         self._attempt = connector.attempt
         self.policy = connector.policy
@@ -122,16 +108,14 @@ class Pool:
         self.size = size
         self.pre_ping = pre_ping
         self.recycle = recycle
-        self.closed = False
         self._lock = threading.Lock()
-        self._idle: deque[Any] = deque()  # oldest first
-        self._opened: dict[int, float] = {}  # id(connection) -> when it opened, for recycle
-        self._count = 0  # connections of the pool: idle, lent, or being opened
-        self._lent = 0
-        self._waiters: deque[_Waiter] = deque()
         if self._attempt.gate is not None:
             self._attempt.gate.add_reclaimer(self)
         registry.register(self)
+
+    @property
+    def closed(self) -> bool:
+        return self._state.closed
 
     @contextmanager
     def acquire(self) -> Iterator[PooledConnection]:
@@ -140,138 +124,96 @@ class Pool:
         try:
             yield PooledConnection(conn)
         finally:
-            self._checkin(conn)
+            self._give_back(conn)
 
     def _checkout(self, start: float) -> Any:
-        until = start + self.policy.deadline
+        state, gate = self._state, self._attempt.gate
         while True:
             with self._lock:
-                if self.closed:
-                    raise RuntimeError(f"{self!r} is closed")
-                if self._idle:
-                    conn = self._idle.pop()  # the most recent: likely still warm
-                    opened = self._opened.get(id(conn), 0.0)
-                    self._lent += 1
-                    me = None
+                conn = state.take()
+                if conn is None:
+                    opening = state.may_open()
+                    ticket = gate.ticket() if opening and gate is not None else None
+                    me = Waiter(ticket, threading.Event())
+                    if ticket is not None or not opening:
+                        state.wait(me)
                 else:
-                    gate = self._attempt.gate
-                    opening = self._count < self.size
-                    if opening:
-                        self._count += 1
-                    me = _Waiter(gate.ticket() if opening and gate is not None else None)
-                    if me.ticket is not None or not opening:
-                        self._waiters.append(me)
-            if me is None:
-                if self._usable(opened) and (not self.pre_ping or _alive(conn)):
-                    return conn
-                self._discard(conn)
-                continue
-            if me.ticket is None and not opening:
-                return self._await_return(me, start, until)
-            return self._open(me, start)
+                    opened = state.opened_at.get(id(conn), 0.0)
+            if conn is None:
+                if opening:
+                    return self._open(me, start)
+                return self._await_return(me, start)
+            fresh = self.recycle < 0 or monotonic() - opened < self.recycle
+            if fresh and (not self.pre_ping or _alive(conn)):
+                return conn
+            with self._lock:
+                state.discarded(conn)
+            _close(conn)
 
-    def _usable(self, opened: float) -> bool:
-        return self.recycle < 0 or monotonic() - opened < self.recycle
-
-    def _await_return(self, me: _Waiter, start: float, until: float) -> Any:
-        me.event.wait(max(0.0, until - monotonic()))
+    def _await_return(self, me: Waiter, start: float) -> Any:
+        me.wake.wait(max(0.0, start + self.policy.deadline - monotonic()))
         with self._lock:
-            if me.conn is None:
-                self._waiters.remove(me)
-                raise PoolTimeout(
-                    size=self.size,
-                    target=self.target,
-                    waited=monotonic() - start,
-                    deadline=self.policy.deadline,
-                )
-            self._lent += 1
-            return me.conn
+            conn = self._state.handed(me)
+        if conn is None:
+            raise PoolTimeout(
+                size=self.size,
+                target=self.target,
+                waited=monotonic() - start,
+                deadline=self.policy.deadline,
+            )
+        return conn
 
-    def _open(self, me: _Waiter, start: float) -> Any:
+    def _open(self, me: Waiter, start: float) -> Any:
         """A new connection through a call, unless a returned one interrupts its wait."""
         try:
-            conn = resume(dataclasses.replace(self._attempt, ticket=me.ticket), start, None)
+            conn = resume(self._attempt, start, None, me.ticket)
         except Interrupted:
             with self._lock:
-                self._count -= 1  # the connection handed over is counted already
-                self._lent += 1
-                return me.conn
+                return self._state.interrupted(me)
         except BaseException as exc:
             with self._lock:
-                self._count -= 1
-                with contextlib.suppress(ValueError):
-                    self._waiters.remove(me)
-                handed = me.conn
+                handed = self._state.failed(me)
             if handed is not None:
-                self._checkin(handed, lent=False)
+                self._give_back(handed, lent=False)
             unpin(exc)
             raise
         with self._lock:
-            with contextlib.suppress(ValueError):
-                self._waiters.remove(me)
-            handed = me.conn  # a return raced the grant: that one goes back
-            self._lent += 1
-            self._opened[id(conn)] = monotonic()
+            handed = self._state.opened(me, conn, monotonic())
         if handed is not None:
-            self._checkin(handed, lent=False)
+            self._give_back(handed, lent=False)
         return conn
 
-    def _checkin(self, conn: Any, lent: bool = True) -> None:
-        close = False
+    def _give_back(self, conn: Any, lent: bool = True) -> None:
+        gate = self._attempt.gate
         with self._lock:
-            if lent:
-                self._lent -= 1
-            waiter = self._waiters.popleft() if self._waiters and not self.closed else None
-            if waiter is not None:
-                waiter.conn = conn
-                if waiter.ticket is not None:
-                    waiter.ticket.interrupt()
+            queued = gate.state()[3] if gate is not None else 0
+            to = self._state.given_back(conn, queued, lent)
+            if isinstance(to, Waiter):
+                if to.ticket is not None:
+                    to.ticket.interrupt()
                 else:
-                    waiter.event.set()
-                return
-            gate = self._attempt.gate
-            if self.closed or (gate is not None and gate.state()[3] > 0):
-                # Callers wait at the gate (of other pools, or plain connects): the slot is theirs.
-                self._forget(conn)
-                close = True
-            else:
-                self._idle.append(conn)
-        if close:
+                    to.wake.set()
+        if to == "close":
             _close(conn)
-
-    def _forget(self, conn: Any) -> None:  # under the lock
-        self._count -= 1
-        self._opened.pop(id(conn), None)
-
-    def _discard(self, conn: Any) -> None:
-        with self._lock:
-            self._lent -= 1
-            self._forget(conn)
-        _close(conn)
 
     def reclaim_idle(self) -> bool:
         """Closes the oldest idle connection for a caller waiting at the gate."""
         with self._lock:
-            if not self._idle:
-                return False
-            conn = self._idle.popleft()
-            self._forget(conn)
+            conn = self._state.reclaim()
+        if conn is None:
+            return False
         _close(conn)
         return True
 
     def stats(self) -> PoolStats:
         with self._lock:
-            lent = self._lent
+            lent = self._state.lent
         return PoolStats(mask_dsn(self.target), self.service, self.size, lent)
 
     def close(self) -> None:
         """Close the idle connections; ones still lent close when returned."""
         with self._lock:
-            self.closed = True
-            idle = list(self._idle)
-            self._idle.clear()
-            for conn in idle:
-                self._forget(conn)
+            idle = self._state.close()
         for conn in idle:
             _close(conn)
         registry.unregister(self)

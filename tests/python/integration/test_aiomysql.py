@@ -1,4 +1,4 @@
-"""connguard.aiomysql: retrying pool acquire, and cancellation (issue 3)."""
+"""connguard.aiomysql: its pool (gated, sharing the gate's queue), retries, cancellation."""
 
 from __future__ import annotations
 
@@ -37,6 +37,39 @@ def test_pool_acquire_retries_new_connections(mariadb_server: MariaDBServer) -> 
             return Counter(await asyncio.gather(*(client() for _ in range(60))))
 
     assert asyncio.run(run()) == Counter(ok=60)
+    mariadb_server.wait_for_connections(0)
+
+
+def test_oversubscribed_async_pools_strand_no_task(mariadb_server: MariaDBServer) -> None:
+    """Four pools of 5 on the server's 10 slots: connections free in one pool reach the
+    tasks of another. A task that waited out its deadline (5 s; the work takes about
+    1 s) would fail, so a stranded task fails the test."""
+    kwargs = driver_kwargs(mariadb_server, "aiomysql")
+    policy = Policy.from_dict({"deadline": "5s", "max_attempts": 1000})
+
+    async def run() -> Counter[str]:
+        pools = [
+            await connguard.aiomysql.create_pool(minsize=0, maxsize=5, policy=policy, **kwargs)
+            for _ in range(4)
+        ]
+
+        async def client(i: int) -> str:
+            try:
+                for _ in range(10):
+                    async with pools[i % 4].acquire() as conn, conn.cursor() as cursor:
+                        await cursor.execute("SELECT SLEEP(0.005)")
+                return "ok"
+            except Exception as exc:
+                return type(exc).__name__
+
+        try:
+            return Counter(await asyncio.gather(*(client(i) for i in range(40))))
+        finally:
+            for pool in pools:
+                pool.close()
+                await pool.wait_closed()
+
+    assert asyncio.run(run()) == Counter(ok=40)
     mariadb_server.wait_for_connections(0)
 
 
