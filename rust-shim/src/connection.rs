@@ -4,8 +4,8 @@
 //!
 //! Here connguard opens every connection itself and sees every close (an
 //! explicit [`Connection::close`] or a drop), which is what the limiter needs;
-//! sqlx's pool opens and closes its connections out of sight (docs/rust.md),
-//! so `connect_pool` and `acquire` run ungated.
+//! sqlx's pool opens and closes its connections out of sight, which
+//! [`Pool`](crate::Pool) works around (pool.rs, docs/rust.md).
 
 use std::ops::{Deref, DerefMut};
 

@@ -1,6 +1,6 @@
-//! The error `connect_pool`, `acquire` and `connect` return when connguard gives up
-//! (spec 4.1): the driver's own last error as its source, with the attempts,
-//! the elapsed time and the reason.
+//! The error `connect`, [`Pool`](crate::Pool)'s calls, `connect_pool` and
+//! `acquire` return when connguard gives up (spec 4.1): the driver's own last
+//! error as its source, with the attempts, the elapsed time and the reason.
 
 use std::fmt;
 use std::time::Duration;
@@ -56,6 +56,21 @@ impl Error {
         }
     }
 
+    /// A pool whose connections all stayed in use (none closed, none came
+    /// back) until its `acquire_timeout` or the policy's deadline: sqlx's
+    /// `PoolTimedOut`; no attempt failed.
+    pub(crate) fn pool_busy(message: String, elapsed: Duration) -> Self {
+        Self {
+            message,
+            source: sqlx::Error::PoolTimedOut,
+            failure: Some(Failure::PoolTimedOut),
+            class: ErrorClass::Capacity,
+            attempts: 0,
+            elapsed,
+            reason: Reason::Deadline,
+        }
+    }
+
     /// An error that is not a connection failure: through at once, unannotated.
     pub(crate) fn not_ours(source: sqlx::Error, attempts: u32, elapsed: Duration) -> Self {
         Self {
@@ -107,6 +122,14 @@ impl Error {
 
     pub fn reason(&self) -> Reason {
         self.reason
+    }
+}
+
+/// sqlx's own last error, for code whose errors are `sqlx::Error` (`?` after
+/// `pool.acquire()`); connguard logs its summary of a give-up.
+impl From<Error> for sqlx::Error {
+    fn from(error: Error) -> Self {
+        error.source
     }
 }
 

@@ -7,11 +7,17 @@
 //! look again whenever it is armed), so the first to wake fires it. No runtime
 //! handle is kept, so a gate serves every runtime of the process, and a
 //! connection closed on any thread hands its slot over at once.
+//!
+//! Holders that cannot see every close of their connections (a pool, whose
+//! driver closes connections out of sight) register as a [`Sweep`]: queued
+//! waiters sweep them every [`SWEEP`] the same way, so a slot whose
+//! connection closed reaches the queue even while its pool is idle, and a
+//! pool's idle connection makes way for callers still queued after that.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use tokio::sync::{oneshot, Notify};
 use tokio::time::{sleep_until, Duration, Instant};
@@ -26,6 +32,20 @@ pub(crate) enum Server {
     Socket(PathBuf),
 }
 
+/// How often queued waiters sweep the gate's [`Sweep`]s: the longest a slot
+/// stays held after its pool closed the connection out of sight.
+const SWEEP: Duration = Duration::from_millis(20);
+
+/// Holds slots of connections that may close out of its sight (a pool).
+pub(crate) trait Sweep: Send + Sync {
+    /// Releases the slots of the connections that closed.
+    fn sweep(&self);
+
+    /// Callers wait at the gate that no release let in: closes an idle
+    /// connection, if any, whose slot then goes to them.
+    fn make_way(self: Arc<Self>);
+}
+
 /// One per process and [`Server`]: its callers take turns here.
 pub(crate) struct Gate {
     state: Mutex<State>,
@@ -36,6 +56,8 @@ struct State {
     limiter: Limiter,
     turns: HashMap<Waiter, oneshot::Sender<()>>,
     probe_at: Option<Instant>, // set exactly while the limiter's timer is armed
+    sweeps: Vec<Weak<dyn Sweep>>,
+    sweep_at: Option<Instant>, // the next sweep, once a waiter looked
 }
 
 impl Gate {
@@ -58,6 +80,8 @@ impl Gate {
                 limiter: Limiter::new(policy, seed),
                 turns: HashMap::new(),
                 probe_at: None,
+                sweeps: Vec::new(),
+                sweep_at: None,
             }),
             armed: Notify::new(),
         }
@@ -91,6 +115,41 @@ impl Gate {
             limiter.in_use(),
             limiter.queue().len(),
         )
+    }
+
+    /// Has queued waiters sweep `holder` until it is dropped.
+    pub(crate) fn sweep(&self, holder: Weak<dyn Sweep>) {
+        let mut state = self.lock();
+        state.sweeps.retain(|sweep| sweep.strong_count() > 0);
+        state.sweeps.push(holder);
+    }
+
+    /// When a waiter should wake to sweep, if anything is to be swept.
+    fn next_sweep(state: &mut State) -> Option<Instant> {
+        if state.sweeps.is_empty() {
+            return None;
+        }
+        Some(*state.sweep_at.get_or_insert_with(|| Instant::now() + SWEEP))
+    }
+
+    fn sweep_if_due(&self) {
+        let due: Vec<Arc<dyn Sweep>> = {
+            let mut state = self.lock();
+            if state.sweep_at.is_none_or(|at| at > Instant::now()) {
+                return;
+            }
+            state.sweep_at = None;
+            state.sweeps.iter().filter_map(Weak::upgrade).collect()
+        };
+        // Unlocked: a released slot reports to this gate.
+        for holder in &due {
+            holder.sweep();
+        }
+        if !self.lock().limiter.queue().is_empty() {
+            for holder in due {
+                holder.make_way();
+            }
+        }
     }
 
     fn fire_probe_if_due(&self) {
@@ -163,8 +222,14 @@ impl Ticket {
         loop {
             // Made before probe_at is read, so an arming in between is not missed.
             let armed = gate.armed.notified();
-            let probe_at = gate.lock().probe_at;
-            let wake = probe_at.map_or(until, |at| at.min(until));
+            let (probe_at, sweep_at) = {
+                let mut state = gate.lock();
+                (state.probe_at, Gate::next_sweep(&mut state))
+            };
+            let wake = [probe_at, sweep_at]
+                .into_iter()
+                .flatten()
+                .fold(until, Instant::min);
             // The turn's sender is dropped only once sent, or by this ticket's
             // next report.
             let granted = tokio::select! {
@@ -180,6 +245,7 @@ impl Ticket {
                 return false;
             }
             gate.fire_probe_if_due();
+            gate.sweep_if_due();
         }
         self.turn = None;
         true
@@ -244,7 +310,7 @@ mod tests {
     }
 
     fn far() -> Instant {
-        Instant::now() + Duration::from_secs(60)
+        Instant::now() + Duration::from_secs(3600)
     }
 
     fn joined(gate: &Arc<Gate>) -> Ticket {
@@ -303,6 +369,43 @@ mod tests {
         assert_eq!(gate.snapshot(), (1, 1, 1, 0));
     }
 
+    /// A slot whose connection closes out of its holder's sight.
+    struct OutOfSight {
+        slot: Mutex<Option<Slot>>,
+        closed: std::sync::atomic::AtomicBool,
+    }
+
+    impl Sweep for OutOfSight {
+        fn sweep(&self) {
+            if self.closed.load(Ordering::Relaxed) {
+                self.slot.lock().unwrap().take();
+            }
+        }
+
+        fn make_way(self: Arc<Self>) {}
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queued_waiter_sweeps_the_slot_of_a_connection_closed_out_of_sight() {
+        let gate = gate(1);
+        let holder = Arc::new(OutOfSight {
+            slot: Mutex::new(Some(hold(&gate).await)),
+            closed: false.into(),
+        });
+        let swept: Weak<OutOfSight> = Arc::downgrade(&holder);
+        gate.sweep(swept);
+        let mut waiter = joined(&gate);
+        assert!(
+            !waiter.wait(Instant::now() + SWEEP * 3).await,
+            "no close yet"
+        );
+        holder.closed.store(true, Ordering::Relaxed);
+        let closed_at = Instant::now();
+        assert!(waiter.wait(far()).await);
+        assert!(closed_at.elapsed() <= SWEEP, "{:?}", closed_at.elapsed());
+        assert_eq!(gate.snapshot(), (1, 0, 1, 0));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_waiter_that_leaves_frees_its_place_and_an_attempt_its_slot() {
         let gate = gate(1);
@@ -336,26 +439,41 @@ mod tests {
         assert!(probe.wait(far()).await);
         probe.rejected(); // limit 1; the timer is armed for 1 s
         assert!(probe.wait(far()).await, "granted by the probe it fired");
-        let late = tokio::spawn({
-            let gate = gate.clone();
+        // Queued while the probe is out, which arms no timer.
+        let late = |gate: &Arc<Gate>| {
+            let mut ticket = joined(gate);
             async move {
-                let mut ticket = joined(&gate); // no timer while a probe is out
                 assert!(ticket.wait(far()).await);
                 (Instant::now(), ticket)
             }
-        });
+        };
+        let (first, second) = (tokio::spawn(late(&gate)), tokio::spawn(late(&gate)));
         tokio::task::yield_now().await;
-        let connected_at = Instant::now();
-        let _second = probe.connected(); // limit 2, in use 2: armed again, 1 s
-        let (granted_at, _ticket) = late.await.unwrap();
-        assert_eq!(granted_at - connected_at, Duration::from_secs(1));
+        // Limit 3 (in use 2, plus a streak of 1): the first is let in, and
+        // the timer armed for the second.
+        let _second = probe.connected();
+        let due = gate.lock().probe_at.expect("armed for the second");
+        let (first_at, _first) = first.await.unwrap();
+        let (second_at, _second) = second.await.unwrap();
+        assert!(due > first_at);
+        assert_eq!(second_at, due, "let in by the probe, fired when due");
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_wait_ends_at_until_queued_and_a_due_probe_is_fired_by_a_waiter() {
-        let gate = gate(1);
-        let _slot = hold(&gate).await;
+        let mut policy = Policy {
+            initial_delay: 10.0,
+            max_delay: 10.0,
+            jitter: crate::policy::Jitter::None,
+            ..Policy::default()
+        };
+        policy.limiter.initial_limit = 1;
+        policy.limiter.max_limit = 2; // room for the probe under the cap
+        let gate = Arc::new(Gate::new(&policy, 1));
+        let _slot = hold(&gate).await; // slow start: limit 2
         let mut late = joined(&gate);
+        assert!(late.wait(far()).await);
+        late.rejected(); // limit 1, the probe timer armed
         assert!(!late.wait(Instant::now() + Duration::from_secs(1)).await);
         assert_eq!(
             gate.snapshot(),
@@ -363,7 +481,7 @@ mod tests {
             "still queued: the call says when to leave"
         );
         late.left();
-        // The probe timer armed for it is still due at 10 s: the next waiter fires it.
+        // The probe timer armed for it is still due: the next waiter fires it.
         let mut next = joined(&gate);
         assert!(next.wait(far()).await);
         assert_eq!(

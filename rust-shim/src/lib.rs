@@ -8,16 +8,16 @@
 //!
 //! let policy = connguard::Policy::from_env(Some("worker"))?;
 //! let options = MySqlConnectOptions::new().host("db").username("app").password("pw").database("main");
-//! let pool = connguard::connect_pool(MySqlPoolOptions::new().max_connections(20), options, &policy).await?;
-//! let mut conn = connguard::acquire(&pool, &policy).await?;
-//! sqlx::query("SELECT 1").execute(&mut *conn).await?;
+//! let pool = connguard::Pool::connect_with(MySqlPoolOptions::new().max_connections(20), options, &policy).await?;
+//! sqlx::query("SELECT 1").execute(&pool).await?;
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! [`connect`] opens single connections through the process's gate for the
-//! server (load control, spec 6): callers refused with 1040 queue for a slot
-//! that one of the process's connections frees as it closes.
+//! A [`Pool`] and [`connect`] open connections through the process's gate for
+//! the server (load control, spec 6): callers refused with 1040 queue for a
+//! slot that one of the process's connections frees as it closes (or, in a
+//! pool, for a connection another caller returns).
 //!
 //! Every call is a [`Call`] (spec 7), a state machine that makes each
 //! decision; a tokio runner performs its actions, and [`drivers::sqlx`] holds
@@ -52,7 +52,7 @@ pub use error::Error;
 pub use limiter::Limiter;
 pub use policy::{Jitter, LimiterPolicy, Policy};
 pub use policy_error::{PolicyError, PolicyErrorKind};
-pub use pool::{acquire, connect_pool};
+pub use pool::{acquire, connect_pool, Pool};
 
 // The Rust code of docs/rust.md, compiled by `cargo test --doc` so the guide
 // stays true; only then, as the file lies outside the crate's package.

@@ -3,8 +3,10 @@
 //! their cap, sleeps, waits and reports at the gate, log records, the error
 //! of a give-up) and decides nothing itself.
 
-use std::future::Future;
+use std::convert::Infallible;
+use std::future::{pending, Future};
 use std::hash::{BuildHasher, Hasher};
+use std::pin::pin;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::time::{sleep, timeout, Duration, Instant};
@@ -43,6 +45,16 @@ pub(crate) struct Runner<'a> {
     /// returned as it is).
     pub failure_of: fn(&sqlx::Error) -> Option<Failure>,
     pub seed: u64,
+    /// Where the call's clock starts: its deadline is measured from here.
+    pub start: Instant,
+}
+
+/// How a call that something else may pre-empt ([`Runner::run_or`]) ended:
+/// the connection it opened (with the gate's slot, if gated), or what came
+/// first instead.
+pub(crate) enum Outcome<T, B> {
+    Opened(T, Option<Slot>),
+    Bypassed(B),
 }
 
 impl<'a> Runner<'a> {
@@ -57,7 +69,14 @@ impl<'a> Runner<'a> {
             gate,
             failure_of,
             seed: random_seed(),
+            start: Instant::now(),
         }
+    }
+
+    /// The same call, its clock started at `start` (a caller that already
+    /// waited, e.g. for its pool, keeps one deadline).
+    pub(crate) fn since(self, start: Instant) -> Self {
+        Self { start, ..self }
     }
 
     /// Runs `attempt` as the call says until it connects, and returns its
@@ -68,10 +87,34 @@ impl<'a> Runner<'a> {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
+        let attempt = || {
+            let attempted = attempt();
+            async move { attempted.await.map(Ok) }
+        };
+        match self.run_or(attempt, pending::<Infallible>()).await? {
+            Outcome::Opened(value, slot) => Ok((value, slot)),
+            Outcome::Bypassed(never) => match never {},
+        }
+    }
+
+    /// [`Runner::run`], pre-empted by `bypass` while the call waits at the
+    /// gate or sleeps, and by an attempt that answers `Ok(Err(b))` (it found
+    /// what it needed without connecting): the call is then abandoned (its
+    /// ticket leaves the gate) and ends `Bypassed`.
+    pub(crate) async fn run_or<T, B, F, Fut>(
+        self,
+        mut attempt: F,
+        bypass: impl Future<Output = B>,
+    ) -> Result<Outcome<T, B>, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Result<T, B>, sqlx::Error>>,
+    {
+        let mut bypass = pin!(bypass);
         let mut run = Run {
             call: Call::new(self.policy, self.seed, self.gate.is_some()),
             ticket: self.gate.as_ref().map(Gate::ticket),
-            start: Instant::now(),
+            start: self.start,
         };
         let mut event = Event::Start;
         let mut connected = None;
@@ -89,7 +132,12 @@ impl<'a> Runner<'a> {
                     Action::Connected => slot = Some(run.ticket().connected()),
                     Action::Wait { until } => {
                         let until = run.at(until);
-                        let granted = run.ticket().wait(until).await;
+                        // Biased: what came instead spares the server a connection.
+                        let granted = tokio::select! {
+                            biased;
+                            instead = &mut bypass => return Ok(Outcome::Bypassed(instead)),
+                            granted = run.ticket().wait(until) => granted,
+                        };
                         let t = run.t();
                         event = if granted {
                             Event::Granted { t }
@@ -98,17 +146,22 @@ impl<'a> Runner<'a> {
                         };
                     }
                     Action::Sleep { delay } => {
-                        sleep(Duration::from_secs_f64(delay)).await;
+                        tokio::select! {
+                            biased;
+                            instead = &mut bypass => return Ok(Outcome::Bypassed(instead)),
+                            () = sleep(Duration::from_secs_f64(delay)) => {}
+                        }
                         event = Event::Woke { t: run.t() };
                     }
                     Action::Attempt { timeout: cap } => {
                         let outcome = timeout(Duration::from_secs_f64(cap), attempt()).await;
                         let t = run.t();
                         event = match outcome {
-                            Ok(Ok(value)) => {
+                            Ok(Ok(Ok(value))) => {
                                 connected = Some(value);
                                 Event::Succeeded { t }
                             }
+                            Ok(Ok(Err(instead))) => return Ok(Outcome::Bypassed(instead)),
                             Ok(Err(error)) => {
                                 let Some(failure) = (self.failure_of)(&error) else {
                                     let attempts = run.call.attempts();
@@ -137,7 +190,7 @@ impl<'a> Runner<'a> {
                     }
                     Action::Done { .. } => {
                         let value = connected.take().expect("done after a success");
-                        return Ok((value, slot.take()));
+                        return Ok(Outcome::Opened(value, slot.take()));
                     }
                 }
             }
@@ -226,6 +279,7 @@ mod tests {
             gate,
             failure_of,
             seed: 7,
+            start: Instant::now(),
         }
     }
 
@@ -500,6 +554,34 @@ mod tests {
             .await
             .is_err());
         assert_eq!(gate.snapshot(), (1, 1, 1, 0), "no waiter left queued");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_comes_first_while_queued_ends_the_call_and_leaves_the_queue() {
+        let (policy, gate, _slot) = gated(30.0, 1, 1).await;
+        let start = Instant::now();
+        let instead = async {
+            sleep(Duration::from_secs(1)).await;
+            "returned to the pool"
+        };
+        let outcome = runner(&policy, Some(gate.clone()))
+            .run_or(|| async { Ok(Ok(())) }, instead)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(outcome, Outcome::Bypassed("returned to the pool")));
+        assert_eq!(start.elapsed(), Duration::from_secs(1));
+        assert_eq!(gate.snapshot(), (1, 1, 1, 0), "no waiter left queued");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_attempt_that_finds_instead_of_connecting_gives_its_grant_back() {
+        let (policy, gate, _slot) = gated(30.0, 2, 2).await;
+        let outcome = runner(&policy, Some(gate.clone()))
+            .run_or(|| async { Ok(Err::<(), _>("idle")) }, pending())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(outcome, Outcome::Bypassed("idle")));
+        assert_eq!(gate.snapshot(), (2, 1, 1, 0), "not counted as connected");
     }
 
     #[test]

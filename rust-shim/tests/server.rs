@@ -1,28 +1,16 @@
 //! connect_pool and acquire against the real MariaDB (max_connections=10)
 //! that `python -m connguard.testing run -- cargo test ...` starts.
 
+#[allow(dead_code)] // each test file uses part of it
 mod support;
 
 use std::time::{Duration, Instant};
 
 use connguard::{acquire, connect_pool, ErrorClass, Failure, Policy, Reason};
-use sqlx::mysql::{MySqlConnection, MySqlPool, MySqlPoolOptions};
+use sqlx::mysql::{MySqlPool, MySqlPoolOptions};
 use sqlx::Connection;
 use support::{patient, Captured, TestServer, SERVER};
 use tracing::Level;
-
-/// Opens `count` connections as another client would, without connguard.
-async fn hold(server: &TestServer, count: usize) -> Vec<MySqlConnection> {
-    let mut held = Vec::with_capacity(count);
-    for _ in 0..count {
-        held.push(
-            MySqlConnection::connect_with(&server.options())
-                .await
-                .expect("a free slot"),
-        );
-    }
-    held
-}
 
 fn database_code(error: &sqlx::Error) -> Option<u16> {
     connguard::drivers::sqlx::failure_of(error).and_then(|f| f.code())
@@ -35,7 +23,7 @@ async fn connect_pool_waits_for_a_slot_and_succeeds_within_the_deadline() {
     server.wait_until_idle().await;
     // 9 of 10 held by another client; a pool that opens 2 at creation needs
     // one of them back.
-    let mut held = hold(&server, server.max_connections - 1).await;
+    let mut held = server.hold(server.max_connections - 1).await;
     let pool_options = || {
         MySqlPoolOptions::new()
             .max_connections(2)
@@ -268,7 +256,7 @@ async fn a_full_server_gives_up_for_attempts_with_the_drivers_1040() {
     let _turn = SERVER.lock().await;
     let server = TestServer::from_env();
     server.wait_until_idle().await;
-    let held = hold(&server, server.max_connections).await;
+    let held = server.hold(server.max_connections).await;
     let policy = Policy {
         max_attempts: 3,
         max_delay: 0.05,

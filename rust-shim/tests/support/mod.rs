@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use connguard::Policy;
-use sqlx::mysql::MySqlConnectOptions;
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{ConnectOptions, Connection};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record as SpanRecord};
@@ -20,6 +21,7 @@ fn env(name: &str) -> String {
 }
 
 /// The throwaway MariaDB of `python -m connguard.testing run`.
+#[derive(Clone)]
 pub struct TestServer {
     pub host: String,
     pub port: u16,
@@ -55,34 +57,183 @@ impl TestServer {
             .disable_statement_logging()
     }
 
+    /// root on the extra port, outside max_connections.
+    pub fn admin_options(&self) -> MySqlConnectOptions {
+        MySqlConnectOptions::new()
+            .host(&self.host)
+            .port(self.admin_port)
+            .username("root")
+            .disable_statement_logging()
+    }
+
     /// Waits until no connection of the test account is left from an earlier
     /// test (the server ends their threads asynchronously), asking as root on
     /// the extra port, outside max_connections.
     pub async fn wait_until_idle(&self) {
-        let admin = MySqlConnectOptions::new()
-            .host(&self.host)
-            .port(self.admin_port)
-            .username("root");
-        let mut conn = sqlx::MySqlConnection::connect_with(&admin)
+        self.wait_until_at_most(0).await;
+    }
+
+    /// Waits until the server has at most `count` connections of the test
+    /// account (including those still authenticating).
+    pub async fn wait_until_at_most(&self, count: i64) {
+        let mut admin = MySqlConnection::connect_with(&self.admin_options())
             .await
             .expect("root on the admin port");
         for _ in 0..500 {
-            let open: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = ?",
-            )
-            .bind(&self.user)
-            .fetch_one(&mut conn)
-            .await
-            .expect("the process list");
-            if open == 0 {
+            if self.connections(&mut admin).await <= count {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("connections of an earlier test are still open");
     }
+
+    /// The server's connections of the test account, those still
+    /// authenticating included, as root sees them on `admin`.
+    pub async fn connections(&self, admin: &mut MySqlConnection) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+             WHERE USER IN (?, 'unauthenticated user')",
+        )
+        .bind(&self.user)
+        .fetch_one(admin)
+        .await
+        .expect("the process list")
+    }
+
+    /// Opens `count` connections as another client would, without connguard.
+    pub async fn hold(&self, count: usize) -> Vec<MySqlConnection> {
+        let mut held = Vec::with_capacity(count);
+        for _ in 0..count {
+            held.push(
+                MySqlConnection::connect_with(&self.options())
+                    .await
+                    .expect("a free slot"),
+            );
+        }
+        held
+    }
+
+    /// Samples [`TestServer::connections`] on a thread of its own, unslowed
+    /// by the test's tasks, until the returned [`Sampler`] is stopped (or for at
+    /// most 60 s or 100,000 samples). A sample counts only while `closing`
+    /// stays 0 from before to after it (see [`Closing`]).
+    pub fn sample_connections(&self, closing: Closing) -> Sampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let server = self.clone();
+        let sampling = stop.clone();
+        let sampler = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let mut admin = MySqlConnection::connect_with(&server.admin_options())
+                    .await
+                    .expect("root on the admin port");
+                let until = Instant::now() + Duration::from_secs(60);
+                let mut sampled = Sampled::default();
+                while !sampling.load(Ordering::Relaxed)
+                    && sampled.samples + sampled.skipped < 100_000
+                    && Instant::now() < until
+                {
+                    let quiet = closing.0.load(Ordering::SeqCst) == 0;
+                    let count = server.connections(&mut admin).await;
+                    if quiet && closing.0.load(Ordering::SeqCst) == 0 {
+                        sampled.peak = sampled.peak.max(count);
+                        sampled.samples += 1;
+                    } else {
+                        sampled.skipped += 1;
+                    }
+                }
+                sampled
+            })
+        });
+        Sampler { stop, sampler }
+    }
+
+    /// Sets the server's max_connections until the returned guard drops.
+    pub async fn set_max_connections(&self, max: usize) -> MaxConnections {
+        set_max_connections(&self.admin_options(), max).await;
+        MaxConnections {
+            admin: self.admin_options(),
+            max: self.max_connections,
+        }
+    }
 }
 
+async fn set_max_connections(admin: &MySqlConnectOptions, max: usize) {
+    let mut conn = MySqlConnection::connect_with(admin)
+        .await
+        .expect("root on the admin port");
+    sqlx::query(&format!("SET GLOBAL max_connections = {max}"))
+        .execute(&mut conn)
+        .await
+        .expect("max_connections set");
+}
+
+/// Restores max_connections when dropped, also by a failing test.
+pub struct MaxConnections {
+    admin: MySqlConnectOptions,
+    max: usize,
+}
+
+impl Drop for MaxConnections {
+    fn drop(&mut self) {
+        let (admin, max) = (self.admin.clone(), self.max);
+        // A runtime of its own: drop cannot await.
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(set_max_connections(&admin, max));
+        })
+        .join()
+        .expect("max_connections restored");
+    }
+}
+
+/// Connections a test closed and the server may still list: sqlx sends
+/// `COM_QUIT` and drops the socket without waiting for the server's end, so
+/// the server lists a closed connection a moment longer (the close race of
+/// spec 6). The test counts them from before `close()` until `LINGER` after.
+#[derive(Clone, Default)]
+pub struct Closing(Arc<AtomicUsize>);
+
+impl Closing {
+    pub const LINGER: Duration = Duration::from_millis(5);
+
+    pub async fn close(&self, conn: connguard::Connection) -> Result<(), sqlx::Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        let closed = conn.close().await;
+        tokio::time::sleep(Self::LINGER).await;
+        self.0.fetch_sub(1, Ordering::SeqCst);
+        closed
+    }
+}
+
+/// What a sampler saw: the most connections of the test account over its
+/// samples, and the samples skipped while a connection was closing.
+#[derive(Debug, Default)]
+pub struct Sampled {
+    pub peak: i64,
+    pub samples: u32,
+    pub skipped: u32,
+}
+
+/// A sampler of the test account's connections.
+pub struct Sampler {
+    stop: Arc<AtomicBool>,
+    sampler: std::thread::JoinHandle<Sampled>,
+}
+
+impl Sampler {
+    pub fn stop(self) -> Sampled {
+        self.stop.store(true, Ordering::Relaxed);
+        self.sampler.join().expect("the sampler ran")
+    }
+}
 /// Tests against the server take turns: each needs all of max_connections.
 pub static SERVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
