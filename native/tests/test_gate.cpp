@@ -171,7 +171,7 @@ TEST_F(GateTest, TheQueuesHeadFiresTheProbeWhenDueOneAtATime) {
         checked.first(2);
         ticket.rejected();
         if (ticket.wait(kForever)) journal.add(3);
-    });  // leaves while attempting: its probe ends
+    });                                                // leaves while attempting: its probe ends
     EXPECT_EQ(journal.first(1), std::vector<int>{1});  // room under the limit
     checked.add(0);
     ASSERT_TRUE(clock->waiting(1));
