@@ -9,7 +9,7 @@ from importlib.metadata import version as _version
 from connguard._native import Decision, Policy, PolicySet, Verdict
 from connguard.classification import ErrorClass, classify, error_code, is_network_error
 from connguard.dsn import mask_dsn
-from connguard.errors import PolicyError, PoolTimeout
+from connguard.errors import ConnguardError, PolicyError, PoolTimeout, QueueTimeout
 from connguard.policy import load_policy, resolve_policy
 from connguard.report import GiveUp, give_up_info
 from connguard.retry import retry_call, retry_call_async
@@ -17,6 +17,7 @@ from connguard.retry import retry_call, retry_call_async
 __version__ = _version("connguard")
 
 __all__ = [
+    "ConnguardError",
     "Decision",
     "ErrorClass",
     "GiveUp",
@@ -24,6 +25,7 @@ __all__ = [
     "PolicyError",
     "PolicySet",
     "PoolTimeout",
+    "QueueTimeout",
     "Verdict",
     "__version__",
     "classify",

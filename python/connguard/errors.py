@@ -1,11 +1,19 @@
-"""Errors connguard itself raises (a driver's errors are always re-raised as they are)."""
+"""Errors connguard itself raises (a driver's errors are always re-raised as they are).
+
+Every one is a :class:`ConnguardError`, so ``except connguard.ConnguardError``
+catches whatever connguard adds to a driver's own errors.
+"""
 
 from __future__ import annotations
 
 from connguard import _native
 
 
-class PolicyError(ValueError):
+class ConnguardError(Exception):
+    """The base of every error connguard itself raises."""
+
+
+class PolicyError(ConnguardError, ValueError):
     """An invalid policy: names the file, line, table and key, and what is allowed.
 
     ``kind`` is one of the kinds of docs/spec.md section 1.3 (``unknown_key``,
@@ -34,7 +42,7 @@ class PolicyError(ValueError):
         self.allowed = allowed
 
 
-class PoolTimeout(Exception):
+class PoolTimeout(ConnguardError):
     """No pooled connection became free within the policy's deadline.
 
     Raised by :meth:`connguard.pool.Pool.acquire`; names the pool's size, its
@@ -55,7 +63,7 @@ class PoolTimeout(Exception):
         self.deadline = deadline
 
 
-class QueueTimeout(Exception):
+class QueueTimeout(ConnguardError):
     """A caller waited its whole deadline in the limiter's queue without one attempt.
 
     Raised only when there is no driver error of its own to re-raise: a caller
