@@ -18,28 +18,28 @@ const { Limiter } = require('./limiter');
 class Gate {
   constructor(policy, seed = newSeed()) {
     this.limiter = new Limiter(policy, seed);
-    this.idle = new Set(); // each pool's closeIdle()
+    this.reclaimers = new Set(); // each pool's reclaimIdle()
     this.closing = new Set(); // idle connections closed for waiters, their slots not yet released
   }
 
   /**
-   * A pool's connections hold slots here: `closeIdle()` starts closing one of
+   * A pool (a reclaimer, spec 6.1) holds slots here: `reclaimIdle()` starts closing one of
    * its idle connections and answers it (its slot is released once it has
    * closed), or answers null when none is idle.
    */
-  addPool(closeIdle) {
-    this.idle.add(closeIdle);
+  addReclaimer(reclaimIdle) {
+    this.reclaimers.add(reclaimIdle);
   }
 
-  removePool(closeIdle) {
-    this.idle.delete(closeIdle);
+  removeReclaimer(reclaimIdle) {
+    this.reclaimers.delete(reclaimIdle);
   }
 
   /** Closes idle pooled connections while waiters outnumber the slots already on their way back. */
   reclaim() {
-    for (const closeIdle of this.idle) {
+    for (const reclaimIdle of this.reclaimers) {
       while (this.limiter.queue.length > this.closing.size) {
-        const connection = closeIdle();
+        const connection = reclaimIdle();
         if (connection === null || this.closing.has(connection)) break; // none idle, or one that would not leave
         this.closing.add(connection);
       }

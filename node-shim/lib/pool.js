@@ -182,8 +182,8 @@ function createPool(options, { policy, service, logger } = {}) {
   };
   if (context.gate === null) return promisePool;
   // The gate closes idle connections of this pool for callers that wait for a slot (lib/gate.js).
-  const closeIdle = () => mysql2.closeIdle(core);
-  context.gate.addPool(closeIdle);
+  const reclaimIdle = () => mysql2.closeIdle(core);
+  context.gate.addReclaimer(reclaimIdle);
   // A connection back in the pool with nobody in mysql2's queue: to this pool's first caller at the
   // gate, else, if others wait there (other pools, createConnection), closed to hand its slot on.
   core.on('release', () => {
@@ -193,7 +193,7 @@ function createPool(options, { policy, service, logger } = {}) {
   });
   const end = core.end;
   core.end = function connguardEnd(callback) {
-    context.gate.removePool(closeIdle);
+    context.gate.removeReclaimer(reclaimIdle);
     const result = end.call(this, callback);
     for (const acquire of atGate()) acquire.takeOver(); // each gets 'Pool is closed.'
     return result;

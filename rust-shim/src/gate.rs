@@ -9,7 +9,7 @@
 //! connection closed on any thread hands its slot over at once.
 //!
 //! Holders that cannot see every close of their connections (a pool, whose
-//! driver closes connections out of sight) register as a [`Sweep`]: queued
+//! driver closes connections out of sight) register as a [`Reclaimer`]: queued
 //! waiters sweep them every [`SWEEP`] the same way, so a slot whose
 //! connection closed reaches the queue even while its pool is idle, and a
 //! pool's idle connection makes way for callers still queued after that.
@@ -32,18 +32,19 @@ pub(crate) enum Server {
     Socket(PathBuf),
 }
 
-/// How often queued waiters sweep the gate's [`Sweep`]s: the longest a slot
+/// How often queued waiters sweep the gate's [`Reclaimer`]s: the longest a slot
 /// stays held after its pool closed the connection out of sight.
 const SWEEP: Duration = Duration::from_millis(20);
 
-/// Holds slots of connections that may close out of its sight (a pool).
-pub(crate) trait Sweep: Send + Sync {
+/// A pool at the gate (spec 6.1: a reclaimer): holds slots of connections
+/// that may close out of its sight, and gives up idle ones to waiters.
+pub(crate) trait Reclaimer: Send + Sync {
     /// Releases the slots of the connections that closed.
     fn sweep(&self);
 
     /// Callers wait at the gate that no release let in: closes an idle
     /// connection, if any, whose slot then goes to them.
-    fn make_way(self: Arc<Self>);
+    fn reclaim_idle(self: Arc<Self>);
 }
 
 /// One per process and [`Server`]: its callers take turns here.
@@ -56,7 +57,7 @@ struct State {
     limiter: Limiter,
     turns: HashMap<Waiter, oneshot::Sender<()>>,
     probe_at: Option<Instant>, // set exactly while the limiter's timer is armed
-    sweeps: Vec<Weak<dyn Sweep>>,
+    sweeps: Vec<Weak<dyn Reclaimer>>,
     sweep_at: Option<Instant>, // the next sweep, once a waiter looked
 }
 
@@ -118,7 +119,7 @@ impl Gate {
     }
 
     /// Has queued waiters sweep `holder` until it is dropped.
-    pub(crate) fn sweep(&self, holder: Weak<dyn Sweep>) {
+    pub(crate) fn add_reclaimer(&self, holder: Weak<dyn Reclaimer>) {
         let mut state = self.lock();
         state.sweeps.retain(|sweep| sweep.strong_count() > 0);
         state.sweeps.push(holder);
@@ -133,7 +134,7 @@ impl Gate {
     }
 
     fn sweep_if_due(&self) {
-        let due: Vec<Arc<dyn Sweep>> = {
+        let due: Vec<Arc<dyn Reclaimer>> = {
             let mut state = self.lock();
             if state.sweep_at.is_none_or(|at| at > Instant::now()) {
                 return;
@@ -147,7 +148,7 @@ impl Gate {
         }
         if !self.lock().limiter.queue().is_empty() {
             for holder in due {
-                holder.make_way();
+                holder.reclaim_idle();
             }
         }
     }
@@ -375,14 +376,14 @@ mod tests {
         closed: std::sync::atomic::AtomicBool,
     }
 
-    impl Sweep for OutOfSight {
+    impl Reclaimer for OutOfSight {
         fn sweep(&self) {
             if self.closed.load(Ordering::Relaxed) {
                 self.slot.lock().unwrap().take();
             }
         }
 
-        fn make_way(self: Arc<Self>) {}
+        fn reclaim_idle(self: Arc<Self>) {}
     }
 
     #[tokio::test(start_paused = true)]
@@ -393,7 +394,7 @@ mod tests {
             closed: false.into(),
         });
         let swept: Weak<OutOfSight> = Arc::downgrade(&holder);
-        gate.sweep(swept);
+        gate.add_reclaimer(swept);
         let mut waiter = joined(&gate);
         assert!(
             !waiter.wait(Instant::now() + SWEEP * 3).await,

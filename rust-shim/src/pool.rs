@@ -35,7 +35,7 @@ use tokio::time::{sleep, timeout_at, Duration, Instant};
 
 use crate::drivers::sqlx::{failure_of, server, target};
 use crate::error::Error;
-use crate::gate::{Gate, Slot, Sweep};
+use crate::gate::{Gate, Reclaimer, Slot};
 use crate::policy::Policy;
 use crate::runner::{random_seed, Outcome, Runner};
 
@@ -136,7 +136,7 @@ impl Pool {
         });
         if let Some(gate) = &shared.gate {
             let swept: Weak<Shared> = Arc::downgrade(&shared);
-            gate.sweep(swept);
+            gate.add_reclaimer(swept);
         }
         Self { shared }
     }
@@ -367,12 +367,12 @@ impl Shared {
     }
 }
 
-impl Sweep for Shared {
+impl Reclaimer for Shared {
     fn sweep(&self) {
         self.reconcile();
     }
 
-    fn make_way(self: Arc<Self>) {
+    fn reclaim_idle(self: Arc<Self>) {
         // Not while callers of its own wait: an idle connection is theirs.
         if self.waiting() > 0 || self.held().in_sqlx_queue > 0 {
             return;

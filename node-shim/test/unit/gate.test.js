@@ -19,15 +19,15 @@ function twoIdle() {
   }
   const idle = ['a', 'b'];
   const closing = [];
-  const closeIdle = () => {
+  const reclaimIdle = () => {
     const connection = idle.shift() ?? null;
     if (connection !== null) closing.push(connection);
     return connection;
   };
-  gate.addPool(closeIdle);
+  gate.addReclaimer(reclaimIdle);
   // A closing connection's socket closes: its slot is released.
   const closed = () => slots.get(closing.shift()).release();
-  return { gate, closeIdle, closing, closed };
+  return { gate, reclaimIdle, closing, closed };
 }
 
 test('a waiter the limiter cannot admit gets the slot of an idle connection, one close per waiter', () => {
@@ -47,12 +47,12 @@ test('a waiter the limiter cannot admit gets the slot of an idle connection, one
 });
 
 test('a close under way counts for the waiter it was for; a removed pool is left alone', () => {
-  const { gate, closeIdle, closing } = twoIdle();
+  const { gate, reclaimIdle, closing } = twoIdle();
   const waiter = gate.ticket();
   waiter.join();
   gate.reclaim(); // e.g. a connection back in some pool: the close under way already covers the waiter
   assert.deepEqual(closing, ['a']);
-  gate.removePool(closeIdle);
+  gate.removeReclaimer(reclaimIdle);
   gate.ticket().join();
   assert.deepEqual(closing, ['a']);
 });
