@@ -45,9 +45,6 @@ class Attempt:
     service: str
     target: str | None
     gate: Gate | None = None
-    # A ticket at ``gate`` made by the caller, to interrupt its wait (a pool does);
-    # else the call takes its own.
-    ticket: Ticket | None = None
 
     def call_kwargs(self, cap: float) -> Mapping[str, Any]:
         return self.driver.capped(self.kwargs, cap) if self.driver is not None else self.kwargs
@@ -82,7 +79,7 @@ class _Run:
         self.start = start
         self.call = _native.Call(attempt.policy, new_seed(), attempt.gate is not None)
         gate = attempt.gate
-        self.ticket = ticket or attempt.ticket
+        self.ticket = ticket
         if self.ticket is None and gate is not None:
             self.ticket = gate.ticket(loop)
 
@@ -200,7 +197,7 @@ def _first_cap(policy: _native.Policy) -> float:
 def run(attempt: Attempt) -> Any:
     """One call on this thread: blocks in attempts, sleeps and waits at the gate."""
     gate = attempt.gate
-    if gate is None or attempt.ticket is not None:
+    if gate is None:
         return resume(attempt, monotonic(), None)
     # The hot path: granted as it joins, one attempt, no Call built unless it fails.
     ticket = gate.joined()
@@ -221,8 +218,8 @@ def resume(
     attempt: Attempt, start: float, first: BaseException | None, ticket: Ticket | None = None
 ) -> Any:
     """:func:`run` from its start (``first`` None) or after a first attempt, made at
-    ``start``, failed with ``first`` (a caller's own hot path; ``ticket``: the one it
-    joined with, if gated)."""
+    ``start``, failed with ``first`` (a caller's own hot path). ``ticket``: its place at
+    the gate, if the caller made it (joined already, or for a pool to interrupt)."""
     current, steps = _begin(attempt, start, first, None, ticket)
     try:
         return _drive(current, steps)
@@ -285,7 +282,7 @@ async def _attempt_async(attempt: Attempt, cap: float) -> Any:
 async def run_async(attempt: Attempt) -> Any:
     """One call on the running loop: awaits attempts, sleeps and turns at the gate."""
     gate = attempt.gate
-    if gate is None or attempt.ticket is not None:
+    if gate is None:
         return await resume_async(attempt, monotonic(), None)
     # The hot path, as in run().
     ticket = gate.joined(asyncio.get_running_loop())
