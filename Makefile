@@ -52,7 +52,7 @@ apt:
 	fi
 
 # Every extra, and the dev group (pip 25.1+, hence the pip upgrade first).
-EXTRAS := mariadb,mysql-connector,pymysql,aiomysql,sqlalchemy,storm
+EXTRAS := mariadb,mysql-connector,pymysql,aiomysql,sqlalchemy,storm,prometheus,otel
 # --no-build-isolation keeps the editable C++ build incremental; it also builds
 # the mariadb sdist (no Linux wheel) in this venv, which needs setuptools with
 # bdist_wheel built in (70.1+; Python 3.11's venv brings 65).

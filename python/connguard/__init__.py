@@ -10,9 +10,12 @@ from connguard._native import Decision, Policy, PolicySet, Verdict
 from connguard.classification import ErrorClass, classify, error_code, is_network_error
 from connguard.dsn import mask_dsn
 from connguard.errors import ConnguardError, PolicyError, PoolTimeout, QueueTimeout
+from connguard.events import Event, add_hook, get_hooks, remove_hook, set_hooks
+from connguard.metrics import Metrics
 from connguard.policy import load_policy, resolve_policy
 from connguard.report import GiveUp, give_up_info
 from connguard.retry import retry_call, retry_call_async
+from connguard.testing.mode import reset_gates, set_testing
 
 __version__ = _version("connguard")
 
@@ -20,7 +23,9 @@ __all__ = [
     "ConnguardError",
     "Decision",
     "ErrorClass",
+    "Event",
     "GiveUp",
+    "Metrics",
     "Policy",
     "PolicyError",
     "PolicySet",
@@ -28,13 +33,19 @@ __all__ = [
     "QueueTimeout",
     "Verdict",
     "__version__",
+    "add_hook",
     "classify",
     "error_code",
+    "get_hooks",
     "give_up_info",
     "is_network_error",
     "load_policy",
     "mask_dsn",
+    "remove_hook",
+    "reset_gates",
     "resolve_policy",
     "retry_call",
     "retry_call_async",
+    "set_hooks",
+    "set_testing",
 ]

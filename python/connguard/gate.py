@@ -22,10 +22,22 @@ from collections.abc import Hashable
 from time import monotonic
 from typing import Any, Protocol, TypeVar
 
-from connguard import _native
+from connguard import _native, events
 from connguard.decision import new_seed
+from connguard.events import Event
+from connguard.testing.mode import MODE
 
-__all__ = ["Gate", "Interrupted", "Slot", "Ticket", "gate_for", "track_close"]
+__all__ = [
+    "Gate",
+    "Interrupted",
+    "Slot",
+    "Ticket",
+    "gate_for",
+    "gate_states",
+    "reset_gates",
+    "server_name",
+    "track_close",
+]
 
 T = TypeVar("T")
 
@@ -99,9 +111,11 @@ def _resolve(future: asyncio.Future[None]) -> None:
 class Gate:
     """One target's limiter, shared by every thread and event loop of the process."""
 
-    def __init__(self, policy: _native.Policy) -> None:
+    def __init__(self, policy: _native.Policy, server: str = "-") -> None:
         self._lock = threading.Lock()
         self._limiter = _native.Limiter(policy, new_seed())
+        self.server = server  # the limiter's events carry it (spec 8.1)
+        self._limit = self._limiter.limit  # as last told in a `limit` event
         self._turns: dict[int, _Turn] = {}
         self._reclaimers: weakref.WeakSet[Reclaimer] = weakref.WeakSet()
 
@@ -136,10 +150,39 @@ class Gate:
             else:
                 ticket._turn = self._turns[ticket._waiter] = _Turn(loop)
             self._carry_out(granted, actions.probe_in)
+            told = self._limit_event() if events.hooks else None
+        if told is not None:
+            events.emit(told)
         return ticket
 
-    def _apply(self, actions: _native.LimiterActions) -> None:  # under the lock
+    def _apply(self, actions: _native.LimiterActions) -> Event | None:  # under the lock
+        """Carries out the limiter's answer; the `limit` event it caused, to emit unlocked
+        (a hook may read the gate)."""
         self._carry_out(actions.granted, actions.probe_in)
+        return self._limit_event() if events.hooks else None
+
+    def _limit_event(self) -> Event | None:  # under the lock
+        limiter = self._limiter
+        limit = limiter.limit
+        if limit == self._limit:
+            return None
+        self._limit = limit
+        holding, in_use = limiter.holding, limiter.in_use
+        return Event(
+            "limit",
+            server=self.server,
+            limit=limit,
+            holding=holding,
+            in_flight=in_use - holding,
+            queued=len(limiter.queue),
+        )
+
+    def _report(self, report: Any, *waiter: int) -> None:
+        """A report to the limiter, then the `limit` event it caused (spec 8.1)."""
+        with self._lock:
+            told = self._apply(report(*waiter))
+        if told is not None:
+            events.emit(told)
 
     def _carry_out(self, granted: list[int], probe_in: float | None) -> None:  # under the lock
         turns = self._turns
@@ -148,17 +191,17 @@ class Gate:
             if turn is not None:
                 turn.wake()
         if probe_in is not None:
-            timer = threading.Timer(probe_in, self._probe)
+            timer = threading.Timer(0.0 if MODE.on else probe_in, self._probe)
             timer.daemon = True
             timer.start()
 
     def _probe(self) -> None:
-        with self._lock:
-            self._apply(self._limiter.probe())
+        self._report(self._limiter.probe)
 
     def _released(self) -> None:
-        with self._lock:
-            self._apply(self._limiter.released())
+        self._report(self._limiter.released)
+        if events.hooks:
+            events.emit(Event("released", server=self.server))
 
     def state(self) -> tuple[int, int, int, int]:
         """(limit, holding, in_use, queued), read under the lock."""
@@ -201,7 +244,9 @@ class Ticket:
         gate = self._gate
         with gate._lock:
             self._turn = gate._turns[self._waiter] = _Turn(self._loop)
-            gate._apply(getattr(gate._limiter, report)(self._waiter))
+            told = gate._apply(getattr(gate._limiter, report)(self._waiter))
+        if told is not None:
+            events.emit(told)
 
     @property
     def granted(self) -> bool:
@@ -260,15 +305,16 @@ class Ticket:
 
     def connected(self) -> Slot:
         gate = self._gate
-        with gate._lock:
-            gate._apply(gate._limiter.connected(self._waiter))
+        gate._report(gate._limiter.connected, self._waiter)
         return Slot(gate)
 
     def left(self) -> None:
         gate = self._gate
         with gate._lock:
             gate._turns.pop(self._waiter, None)
-            gate._apply(gate._limiter.left(self._waiter))
+            told = gate._apply(gate._limiter.left(self._waiter))
+        if told is not None:
+            events.emit(told)
 
 
 class Slot:
@@ -304,8 +350,36 @@ def gate_for(key: Hashable, policy: _native.Policy) -> Gate:
     with _registry_lock:
         found = _gates.get(key)
         if found is None:
-            found = _gates[key] = Gate(policy)
+            found = _gates[key] = Gate(policy, server_name(key))
         return found
+
+
+def server_name(key: Hashable) -> str:
+    """A gate key as metrics label it: ``host:port``, or the socket's path."""
+    if isinstance(key, tuple) and len(key) == 3 and key[0] == "tcp":
+        host = f"[{key[1]}]" if ":" in str(key[1]) else key[1]
+        return f"{host}:{key[2]}"
+    if isinstance(key, tuple) and len(key) == 2 and key[0] == "socket":
+        return str(key[1])
+    return str(key)
+
+
+def gate_states() -> list[tuple[str, tuple[int, int, int, int]]]:
+    """(server, (limit, holding, in_flight, queued)) for every gate of the process."""
+    with _registry_lock:
+        gates = list(_gates.values())
+    states = []
+    for gate in gates:
+        limit, holding, in_use, queued = gate.state()
+        states.append((gate.server, (limit, holding, in_use - holding, queued)))
+    return states
+
+
+def reset_gates() -> None:
+    """Drops every gate (test mode, spec 8.4): the next call to a target starts a fresh
+    limiter. Calls and connections of the old gates keep them until they end."""
+    with _registry_lock:
+        _gates.clear()
 
 
 def track_close(conn: T, release: Any) -> T:

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping
 from time import monotonic
 from typing import Any, TypeVar
 
+from connguard import events
 from connguard._native import Policy
 from connguard.drivers import Driver, describe_target, driver_of
 from connguard.dsn import parse_dsn
 from connguard.gate import gate_for
-from connguard.runner import Attempt, resume, resume_async, run, run_async, unpin
+from connguard.runner import Attempt, emit, resume, resume_async, run, run_async, unpin
 
 __all__ = ["retry_call", "retry_call_async"]
 
@@ -84,14 +85,33 @@ def retry_call(
             del gated
     # The success path is inline (one clock read, no further call before fn): it is the hot one.
     start = monotonic()
+    observed = _observed(policy, fn, args, kwargs, target)
     try:
-        return fn(*args, **kwargs)
+        conn = fn(*args, **kwargs)
     except Exception as exc:
         first = exc
-    retried: T = resume(
-        Attempt(fn, args, kwargs, None, policy, policy.service, target), start, first
-    )
+    else:
+        if observed is not None:
+            emit(observed, "connected", attempts=1, elapsed=monotonic() - start)
+        return conn
+    attempt = observed or Attempt(fn, args, kwargs, None, policy, policy.service, target)
+    retried: T = resume(attempt, start, first)
     return retried
+
+
+def _observed(
+    policy: Policy,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: Mapping[str, Any],
+    target: str | None,
+) -> Attempt | None:
+    """With hooks, the call's first attempt told (spec 8.1), and the call that tells it."""
+    if not events.hooks:
+        return None
+    attempt = Attempt(fn, args, kwargs, None, policy, policy.service, target)
+    emit(attempt, "attempt", attempt=1)
+    return attempt
 
 
 async def retry_call_async(
@@ -118,12 +138,17 @@ async def retry_call_async(
         finally:
             del gated
     start = monotonic()
+    observed = _observed(policy, fn, args, kwargs, target)
     try:
-        return await fn(*args, **kwargs)
+        conn = await fn(*args, **kwargs)
     except Exception as exc:
         first = exc
-    attempt = Attempt(fn, args, kwargs, None, policy, policy.service, target)
-    del args, kwargs  # as in retry_call
+    else:
+        if observed is not None:
+            emit(observed, "connected", attempts=1, elapsed=monotonic() - start)
+        return conn
+    attempt = observed or Attempt(fn, args, kwargs, None, policy, policy.service, target)
+    del args, kwargs, observed  # as in retry_call
     try:
         retried: T = await resume_async(attempt, start, first)
         return retried

@@ -14,19 +14,22 @@ import asyncio
 import traceback
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from time import monotonic, sleep
 from typing import Any
 
-from connguard import _native
+from connguard import _native, events
 from connguard.classification import error_code, is_network_error
 from connguard.decision import new_seed
 from connguard.drivers import Driver
 from connguard.dsn import mask_dsn
 from connguard.errors import QueueTimeout
+from connguard.events import Event
 from connguard.gate import Gate, Slot, Ticket, track_close
 from connguard.report import give_up, log_give_up, log_retry
+from connguard.testing.mode import MODE, capped_policy
 
-__all__ = ["Attempt", "resume", "resume_async", "run", "run_async", "unpin"]
+__all__ = ["Attempt", "emit", "resume", "resume_async", "run", "run_async", "unpin"]
 
 # What an attempt came to: ("ok", connection) or ("failed", exception).
 _Outcome = tuple[str, Any]
@@ -54,6 +57,23 @@ class Attempt:
             conn = self.driver.opened(conn, self.kwargs)
         return track_close(conn, slot.release) if slot is not None else conn
 
+    @cached_property
+    def shown(self) -> tuple[str, str]:
+        """(service, target) as events carry them (spec 8.1): the target masked."""
+        return self.service or "default", mask_dsn(self.target) if self.target else "-"
+
+
+def emit(call: Attempt, name: str, /, **fields: Any) -> None:
+    """One of the call's events (spec 8.1). Call it behind ``if events.hooks:``."""
+    service, target = call.shown
+    events.emit(Event(name, service, target, **fields))
+
+
+def _failed(attempt: Attempt, k: int, code: int | None, t: float, answer: list[Any]) -> None:
+    """The ``failed`` event, before any of the actions the call answered is performed."""
+    ended = next(a for a in answer if a.do in ("retry", "give_up"))
+    emit(attempt, "failed", attempt=k, code=code, error_class=ended.error_class, elapsed=t)
+
 
 def _failure(exc: BaseException) -> tuple[bool, int | None]:
     """Whether ``exc`` is a failure to connect (the call's business), and its code."""
@@ -66,7 +86,7 @@ def _failure(exc: BaseException) -> tuple[bool, int | None]:
 class _Run:
     """One call in progress: what it attempts, its ticket at the gate, when it started."""
 
-    __slots__ = ("attempt", "call", "start", "ticket")
+    __slots__ = ("attempt", "attempts", "call", "start", "ticket")
 
     def __init__(
         self,
@@ -77,7 +97,9 @@ class _Run:
     ) -> None:
         self.attempt = attempt
         self.start = start
-        self.call = _native.Call(attempt.policy, new_seed(), attempt.gate is not None)
+        self.attempts = 0  # made so far, for the events
+        policy = capped_policy(attempt.policy) if MODE.attempts is not None else attempt.policy
+        self.call = _native.Call(policy, new_seed(), attempt.gate is not None)
         gate = attempt.gate
         self.ticket = ticket
         if self.ticket is None and gate is not None:
@@ -104,6 +126,14 @@ def _steps(
                 do = action.do
                 if do == "retry":
                     log_retry(attempt.service, attempt.target, action, last)
+                    if events.hooks:
+                        emit(
+                            attempt,
+                            "retry",
+                            attempt=action.attempt,
+                            delay=action.delay,
+                            elapsed=action.elapsed,
+                        )
                 elif do == "join":
                     ticket.join()  # type: ignore[union-attr]
                 elif do == "rejected":
@@ -114,9 +144,21 @@ def _steps(
                     slot = ticket.connected()  # type: ignore[union-attr]
                 elif do == "done":
                     finished = True
+                    if events.hooks:
+                        emit(attempt, "connected", attempts=action.attempts, elapsed=action.elapsed)
                     return attempt.opened(conn, slot)
                 elif do == "give_up":
                     finished = True
+                    if events.hooks:
+                        emit(
+                            attempt,
+                            "give_up",
+                            reason=action.reason,
+                            attempts=action.attempts,
+                            elapsed=action.elapsed,
+                            code=action.code,
+                            error_class=action.error_class,
+                        )
                     raise _given_up(attempt, action, last)
                 else:
                     waits = action  # attempt, sleep or wait: always the last action
@@ -129,6 +171,11 @@ def _steps(
                 slot.release()
             raise
         assert waits is not None
+        if waits.do == "attempt":
+            run.attempts += 1
+            if events.hooks:
+                emit(attempt, "attempt", attempt=run.attempts)
+        waited_from = monotonic()
         try:
             outcome = yield waits
         except BaseException:
@@ -138,7 +185,12 @@ def _steps(
         if waits.do == "sleep":
             actions = call.woke(t)
         elif waits.do == "wait":
-            actions = call.granted(t) if outcome else call.expired(t)
+            if outcome:
+                if events.hooks:
+                    emit(attempt, "granted", waited=monotonic() - waited_from)
+                actions = call.granted(t)
+            else:
+                actions = call.expired(t)
         else:
             kind, value = outcome
             if kind == "ok":
@@ -151,6 +203,8 @@ def _steps(
                 raise value
             last = value
             actions = call.failed(t, code)
+            if events.hooks:
+                _failed(attempt, run.attempts, code, t, actions)
 
 
 def _given_up(
@@ -186,7 +240,12 @@ def _begin(
         raise first
     if run.ticket is not None:
         run.call.granted(0.0)  # its join and wait are done, and its attempt made
-    return run, _steps(run, run.call.failed(monotonic() - start, code), first)
+    run.attempts = 1
+    t = monotonic() - start
+    actions = run.call.failed(t, code)
+    if events.hooks:
+        _failed(attempt, 1, code, t, actions)
+    return run, _steps(run, actions, first)
 
 
 def _first_cap(policy: _native.Policy) -> float:
@@ -204,6 +263,9 @@ def run(attempt: Attempt) -> Any:
     start = monotonic()
     if not ticket.granted:
         return resume(attempt, start, None, ticket)
+    if events.hooks:
+        emit(attempt, "granted", waited=0.0)
+        emit(attempt, "attempt", attempt=1)
     try:
         conn = attempt.fn(*attempt.args, **attempt.call_kwargs(_first_cap(attempt.policy)))
     except Exception as exc:
@@ -211,7 +273,15 @@ def run(attempt: Attempt) -> Any:
     except BaseException:
         ticket.left()
         raise
-    return attempt.opened(conn, ticket.connected())
+    return _connected_first(attempt, conn, ticket, start)
+
+
+def _connected_first(attempt: Attempt, conn: Any, ticket: Ticket, start: float) -> Any:
+    """A fast path's first attempt connected: what the call's ``done`` would do."""
+    slot = ticket.connected()
+    if events.hooks:
+        emit(attempt, "connected", attempts=1, elapsed=monotonic() - start)
+    return attempt.opened(conn, slot)
 
 
 def resume(
@@ -265,7 +335,8 @@ def _perform(current: _Run, action: _native.Action) -> Any:
         except Exception as exc:
             return ("failed", exc)
     if action.do == "sleep":
-        sleep(_seconds(action.delay))
+        if not MODE.on:
+            sleep(_seconds(action.delay))
         return None
     assert current.ticket is not None
     return current.ticket.wait(current.start + _seconds(action.until))
@@ -289,6 +360,9 @@ async def run_async(attempt: Attempt) -> Any:
     start = monotonic()
     if not ticket.granted:
         return await resume_async(attempt, start, None, ticket)
+    if events.hooks:
+        emit(attempt, "granted", waited=0.0)
+        emit(attempt, "attempt", attempt=1)
     try:
         conn = await _attempt_async(attempt, _first_cap(attempt.policy))
     except Exception as exc:
@@ -296,7 +370,7 @@ async def run_async(attempt: Attempt) -> Any:
     except BaseException:
         ticket.left()
         raise
-    return attempt.opened(conn, ticket.connected())
+    return _connected_first(attempt, conn, ticket, start)
 
 
 async def resume_async(
@@ -332,7 +406,7 @@ async def _perform_async(current: _Run, action: _native.Action) -> Any:
         except Exception as exc:
             return ("failed", exc)
     if action.do == "sleep":
-        await asyncio.sleep(_seconds(action.delay))
+        await asyncio.sleep(0.0 if MODE.on else _seconds(action.delay))
         return None
     assert current.ticket is not None
     return await current.ticket.wait_async(current.start + _seconds(action.until))

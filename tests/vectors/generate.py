@@ -26,6 +26,7 @@ from cases.classification import classification_cases
 from cases.decision import decision_cases
 from cases.effective_policy import effective_cases
 from cases.error_codes import error_code_cases
+from cases.events import event_cases
 from cases.invalid_policy import invalid_cases
 from cases.limiter import limiter_cases
 from cases.mask import mask_cases
@@ -75,6 +76,7 @@ def build_files():
         "invalid_policy.json": ("1.3", invalid_cases()),
         "limiter.json": ("6", limiter_cases()),
         "call.json": ("7", call_cases()),
+        "events.json": ("8.1", event_cases()),
         "error_codes.json": ("2", error_code_cases()),
         "report.json": ("4.2", report_cases()),
         "mask.json": ("4.3", mask_cases()),

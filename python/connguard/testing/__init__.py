@@ -1,10 +1,20 @@
-"""Test support for connguard: a throwaway real MariaDB server and pytest fixtures.
+"""Test support for connguard: test mode, a throwaway real MariaDB server, pytest fixtures.
 
-See :mod:`connguard.testing.server` for details and environment variables.
+:func:`set_testing` and :func:`reset_gates` (docs/spec.md section 8.4) are for
+a service's own tests. The server harness (see :mod:`connguard.testing.server`
+for details and environment variables) is imported on first use, so the
+runtime's import of test mode loads none of it.
 """
 
-from connguard.testing.errors import AdminSQLError, MariaDBNotFoundError, MariaDBServerError
-from connguard.testing.server import MIN_MAX_CONNECTIONS, MariaDBServer
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from connguard.testing.mode import reset_gates, set_testing
+
+if TYPE_CHECKING:
+    from connguard.testing.errors import AdminSQLError, MariaDBNotFoundError, MariaDBServerError
+    from connguard.testing.server import MIN_MAX_CONNECTIONS, MariaDBServer
 
 __all__ = [
     "MIN_MAX_CONNECTIONS",
@@ -12,4 +22,23 @@ __all__ = [
     "MariaDBNotFoundError",
     "MariaDBServer",
     "MariaDBServerError",
+    "reset_gates",
+    "set_testing",
 ]
+
+_LAZY = {
+    "AdminSQLError": "errors",
+    "MariaDBNotFoundError": "errors",
+    "MariaDBServerError": "errors",
+    "MIN_MAX_CONNECTIONS": "server",
+    "MariaDBServer": "server",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'connguard.testing' has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"connguard.testing.{module}"), name)
