@@ -15,21 +15,60 @@
 //! pool's idle connection makes way for callers still queued after that.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use tokio::sync::{oneshot, Notify};
 use tokio::time::{sleep_until, Duration, Instant};
 
+use crate::events::{self, Event, LimiterState};
 use crate::limiter::{Actions, Limiter, Misuse, Waiter};
 use crate::policy::Policy;
+use crate::testing;
 
 /// The server a gate's connections go to, as its driver normalizes it.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Server {
     Tcp { host: String, port: u16 },
     Socket(PathBuf),
+}
+
+/// As events and gauges name it: `host:port`, or the socket path.
+impl fmt::Display for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tcp { host, port } => write!(f, "{host}:{port}"),
+            Self::Socket(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// The process's gates, one per server.
+static GATES: Mutex<Option<HashMap<Server, Arc<Gate>>>> = Mutex::new(None);
+
+fn gates() -> MutexGuard<'static, Option<HashMap<Server, Arc<Gate>>>> {
+    GATES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Each gate's server and limiter state, read now.
+pub(crate) fn states() -> Vec<(String, LimiterState)> {
+    // Each gate read after the registry's lock is let go: a gate's lock is
+    // never taken under the registry's elsewhere either.
+    let all: Vec<Arc<Gate>> = gates().iter().flat_map(|g| g.values().cloned()).collect();
+    all.iter()
+        .map(|gate| (gate.server.clone(), gate.state()))
+        .collect()
+}
+
+/// Drops every gate (test mode's reset, spec 8.4): the next call to each
+/// server starts a fresh limiter. Tickets and slots of the old gates report
+/// to them until they end.
+pub(crate) fn reset() {
+    gates().take();
 }
 
 /// How often queued waiters sweep the gate's [`Reclaimer`]s: the longest a slot
@@ -49,6 +88,8 @@ pub(crate) trait Reclaimer: Send + Sync {
 
 /// One per process and [`Server`]: its callers take turns here.
 pub(crate) struct Gate {
+    /// The [`Server`] as events name it.
+    server: String,
     state: Mutex<State>,
     armed: Notify, // the probe timer was armed: queued waiters look at probe_at again
 }
@@ -64,19 +105,18 @@ struct State {
 impl Gate {
     /// The process's gate for `server`; the first policy to ask sets its limits.
     pub(crate) fn of(server: Server, policy: &Policy, seed: u64) -> Arc<Gate> {
-        static GATES: OnceLock<Mutex<HashMap<Server, Arc<Gate>>>> = OnceLock::new();
-        let mut gates = GATES
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        gates
+        let name = server.to_string();
+        gates()
+            .get_or_insert_with(HashMap::new)
             .entry(server)
-            .or_insert_with(|| Arc::new(Gate::new(policy, seed)))
+            .or_insert_with(|| Arc::new(Gate::new(name, policy, seed)))
             .clone()
     }
 
-    pub(crate) fn new(policy: &Policy, seed: u64) -> Self {
+    /// A gate outside the registry; `server` names it in events.
+    pub(crate) fn new(server: String, policy: &Policy, seed: u64) -> Self {
         Self {
+            server,
             state: Mutex::new(State {
                 limiter: Limiter::new(policy, seed),
                 turns: HashMap::new(),
@@ -104,6 +144,10 @@ impl Gate {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn state(&self) -> LimiterState {
+        limiter_state(&self.lock().limiter)
     }
 
     /// `(limit, holding, in_use, queued)`, for messages and tests.
@@ -154,23 +198,53 @@ impl Gate {
     }
 
     fn fire_probe_if_due(&self) {
-        let mut state = self.lock();
-        if state.probe_at.is_some_and(|at| at <= Instant::now()) {
-            state.probe_at = None;
-            let actions = state.limiter.probe();
-            self.apply(&mut state, actions);
+        self.report(|state| {
+            if state.probe_at.is_some_and(|at| at <= Instant::now()) {
+                state.probe_at = None;
+                state.limiter.probe()
+            } else {
+                Actions::default()
+            }
+        });
+    }
+
+    fn apply(&self, state: &mut State, mut actions: Actions) {
+        loop {
+            for waiter in actions.granted {
+                if let Some(turn) = state.turns.remove(&waiter) {
+                    let _ = turn.send(()); // a waiter that went away leaves on its own
+                }
+            }
+            match actions.probe_in {
+                // Test mode: a probe delay is 0, so the timer fires now.
+                Some(_) if testing::on() => actions = state.limiter.probe(),
+                Some(delay) => {
+                    state.probe_at = Some(Instant::now() + Duration::from_secs_f64(delay));
+                    self.armed.notify_waiters();
+                    return;
+                }
+                None => return,
+            }
         }
     }
 
-    fn apply(&self, state: &mut State, actions: Actions) {
-        for waiter in actions.granted {
-            if let Some(turn) = state.turns.remove(&waiter) {
-                let _ = turn.send(()); // a waiter that went away leaves on its own
-            }
-        }
-        if let Some(delay) = actions.probe_in {
-            state.probe_at = Some(Instant::now() + Duration::from_secs_f64(delay));
-            self.armed.notify_waiters();
+    /// Runs a limiter event and what it answers, then emits `limit` if the
+    /// event changed the limit, with the state after it (before a probe that
+    /// test mode fires at once), unlocked, so a hook may read the gates.
+    fn report(&self, event: impl FnOnce(&mut State) -> Actions) {
+        let changed = {
+            let mut state = self.lock();
+            let before = state.limiter.limit();
+            let actions = event(&mut state);
+            let changed = (state.limiter.limit() != before).then(|| limiter_state(&state.limiter));
+            self.apply(&mut state, actions);
+            changed
+        };
+        if let Some(state) = changed {
+            events::emit(|| Event::Limit {
+                server: &self.server,
+                state,
+            });
         }
     }
 
@@ -180,18 +254,21 @@ impl Gate {
         waiter: Waiter,
         event: impl FnOnce(&mut Limiter) -> Result<Actions, Misuse>,
     ) -> oneshot::Receiver<()> {
-        let mut state = self.lock();
         let (sender, receiver) = oneshot::channel();
-        state.turns.insert(waiter, sender);
-        let actions = event(&mut state.limiter).unwrap_or_else(misuse);
-        self.apply(&mut state, actions);
+        self.report(|state| {
+            state.turns.insert(waiter, sender);
+            event(&mut state.limiter).unwrap_or_else(misuse)
+        });
         receiver
     }
+}
 
-    fn report(&self, event: impl FnOnce(&mut State) -> Actions) {
-        let mut state = self.lock();
-        let actions = event(&mut state);
-        self.apply(&mut state, actions);
+fn limiter_state(limiter: &Limiter) -> LimiterState {
+    LimiterState {
+        limit: limiter.limit(),
+        holding: limiter.holding(),
+        in_flight: limiter.in_use() - limiter.holding(),
+        queued: limiter.queue().len() as u32,
     }
 }
 
@@ -287,8 +364,11 @@ pub(crate) struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.gate
-            .report(|state| state.limiter.released().unwrap_or_else(misuse));
+        let gate = &self.gate;
+        gate.report(|state| state.limiter.released().unwrap_or_else(misuse));
+        events::emit(|| Event::Released {
+            server: &gate.server,
+        });
     }
 }
 
@@ -307,7 +387,7 @@ mod tests {
         };
         policy.limiter.initial_limit = limit;
         policy.limiter.max_limit = limit;
-        Arc::new(Gate::new(&policy, 1))
+        Arc::new(Gate::new("gate-test:3306".into(), &policy, 1))
     }
 
     fn far() -> Instant {
@@ -434,7 +514,7 @@ mod tests {
             ..Policy::default()
         };
         policy.limiter.initial_limit = 1;
-        let gate = Arc::new(Gate::new(&policy, 1));
+        let gate = Arc::new(Gate::new("gate-test:3306".into(), &policy, 1));
         let _first = hold(&gate).await; // slow start: limit 2
         let mut probe = joined(&gate);
         assert!(probe.wait(far()).await);
@@ -470,7 +550,7 @@ mod tests {
         };
         policy.limiter.initial_limit = 1;
         policy.limiter.max_limit = 2; // room for the probe under the cap
-        let gate = Arc::new(Gate::new(&policy, 1));
+        let gate = Arc::new(Gate::new("gate-test:3306".into(), &policy, 1));
         let _slot = hold(&gate).await; // slow start: limit 2
         let mut late = joined(&gate);
         assert!(late.wait(far()).await);

@@ -23,6 +23,10 @@
 //! decision; a tokio runner performs its actions, and [`drivers::sqlx`] holds
 //! what is particular to sqlx.
 //!
+//! Calls and gates emit events (spec 8.1) to [`events`] hooks and `tracing`;
+//! [`metrics`] turns them into spec 8.2's metrics, and [`testing`] has test
+//! mode (spec 8.4).
+//!
 //! Only connecting is retried, never a statement: a query that failed midway
 //! may or may not have run.
 
@@ -34,8 +38,10 @@ pub mod drivers;
 pub mod dsn;
 pub mod duration;
 mod error;
+pub mod events;
 mod gate;
 pub mod limiter;
+pub mod metrics;
 pub mod policy;
 pub mod policy_error;
 pub mod pool;
@@ -43,6 +49,7 @@ pub mod report;
 mod runner;
 pub mod schedule;
 pub mod splitmix64;
+pub mod testing;
 
 pub use call::{Action, Call, CallError, Event};
 pub use classification::{classify, ErrorClass, Failure};

@@ -1,7 +1,8 @@
 //! The tokio runner of a [`Call`] (spec 7): it feeds the call events on
 //! tokio's clock and performs the actions it answers (attempts cut off at
 //! their cap, sleeps, waits and reports at the gate, log records, the error
-//! of a give-up) and decides nothing itself.
+//! of a give-up) and decides nothing itself. It emits the call's events
+//! (spec 8.1) as it performs its steps.
 
 use std::convert::Infallible;
 use std::future::{pending, Future};
@@ -11,14 +12,16 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::time::{sleep, timeout, Duration, Instant};
 
-use crate::call::{Action, Call, Event, GiveUp};
+use crate::call::{Action, Actions, Call, Event, GiveUp};
 use crate::classification::Failure;
 use crate::drivers::sqlx::{failure_of, timed_out};
 use crate::error::Error;
+use crate::events::{self, Step};
 use crate::gate::{Gate, Slot, Ticket};
 use crate::policy::Policy;
 use crate::report::{self, CallSite};
 use crate::splitmix64::SplitMix64;
+use crate::testing;
 
 /// A fresh seed per call from a process-wide generator seeded from the OS's
 /// entropy, so concurrent calls do not replay each other's jitter.
@@ -112,7 +115,11 @@ impl<'a> Runner<'a> {
     {
         let mut bypass = pin!(bypass);
         let mut run = Run {
-            call: Call::new(self.policy, self.seed, self.gate.is_some()),
+            call: Call::new(
+                &testing::effective(self.policy),
+                self.seed,
+                self.gate.is_some(),
+            ),
             ticket: self.gate.as_ref().map(Gate::ticket),
             start: self.start,
         };
@@ -120,14 +127,25 @@ impl<'a> Runner<'a> {
         let mut connected = None;
         let mut last_error = None;
         let mut slot = None;
+        let mut queued_at = self.start; // when the caller last joined the gate's queue
         loop {
             let actions = run.call.on(event).unwrap_or_else(|e| panic!("{e}"));
+            if let Event::Failed { t, failure } = event {
+                // Spec 8.1: before any of the actions that answer it.
+                self.emit(|| failed(&actions, run.call.attempts(), failure, t));
+            }
             // Each answer but the last ends in a wait, an attempt or a sleep:
             // the event that follows it.
             for action in actions {
                 match action {
-                    Action::Join => run.ticket().join(),
-                    Action::Rejected => run.ticket().rejected(),
+                    Action::Join => {
+                        queued_at = Instant::now();
+                        run.ticket().join();
+                    }
+                    Action::Rejected => {
+                        queued_at = Instant::now();
+                        run.ticket().rejected();
+                    }
                     Action::Left => run.ticket().left(),
                     Action::Connected => slot = Some(run.ticket().connected()),
                     Action::Wait { until } => {
@@ -140,20 +158,29 @@ impl<'a> Runner<'a> {
                         };
                         let t = run.t();
                         event = if granted {
+                            self.emit(|| Step::Granted {
+                                waited: queued_at.elapsed().as_secs_f64(),
+                            });
                             Event::Granted { t }
                         } else {
                             Event::Expired { t }
                         };
                     }
                     Action::Sleep { delay } => {
-                        tokio::select! {
-                            biased;
-                            instead = &mut bypass => return Ok(Outcome::Bypassed(instead)),
-                            () = sleep(Duration::from_secs_f64(delay)) => {}
+                        // Test mode sleeps 0: not at all.
+                        if !testing::on() {
+                            tokio::select! {
+                                biased;
+                                instead = &mut bypass => return Ok(Outcome::Bypassed(instead)),
+                                () = sleep(Duration::from_secs_f64(delay)) => {}
+                            }
                         }
                         event = Event::Woke { t: run.t() };
                     }
                     Action::Attempt { timeout: cap } => {
+                        self.emit(|| Step::Attempt {
+                            attempt: run.call.attempts(),
+                        });
                         let outcome = timeout(Duration::from_secs_f64(cap), attempt()).await;
                         let t = run.t();
                         event = match outcome {
@@ -182,19 +209,44 @@ impl<'a> Runner<'a> {
                         };
                     }
                     Action::Retry(retry) => {
+                        self.emit(|| Step::Retry {
+                            attempt: retry.attempt,
+                            delay: retry.delay,
+                            elapsed: retry.elapsed,
+                        });
                         let error = last_error.as_ref().expect("a retry follows a failure");
                         report::log_retry(&self.site, &retry, &error.to_string());
                     }
                     Action::GiveUp(give_up) => {
+                        self.emit(|| Step::GiveUp {
+                            reason: give_up.reason,
+                            attempts: give_up.attempts,
+                            elapsed: give_up.elapsed,
+                            last: give_up.last,
+                        });
                         return Err(self.give_up(&give_up, last_error.take()));
                     }
-                    Action::Done { .. } => {
+                    Action::Done { attempts, elapsed } => {
+                        self.emit(|| Step::Connected { attempts, elapsed });
                         let value = connected.take().expect("done after a success");
                         return Ok(Outcome::Opened(value, slot.take()));
                     }
                 }
             }
         }
+    }
+
+    /// Emits one of the call's steps, if anything observes.
+    fn emit(&self, step: impl FnOnce() -> Step) {
+        events::emit(|| events::Event::Call {
+            service: &self.site.service,
+            target: if self.site.target.is_empty() {
+                "-"
+            } else {
+                &self.site.target
+            },
+            step: step(),
+        });
     }
 
     /// Logs the give-up and builds the caller's error: the driver's last, or
@@ -216,6 +268,25 @@ impl<'a> Runner<'a> {
                 Error::waited_out(give_up, &message, &summary)
             }
         }
+    }
+}
+
+/// The `failed` step of attempt `attempt`, with the class the call's answer
+/// to it (a retry or a give-up) judged.
+fn failed(actions: &Actions, attempt: u32, failure: Failure, elapsed: f64) -> Step {
+    let class = actions
+        .iter()
+        .find_map(|action| match action {
+            Action::Retry(retry) => Some(retry.class),
+            Action::GiveUp(give_up) => give_up.last.map(|last| last.class),
+            _ => None,
+        })
+        .expect("a failure is answered by a retry or a give-up");
+    Step::Failed {
+        attempt,
+        failure,
+        class,
+        elapsed,
     }
 }
 
@@ -453,7 +524,7 @@ mod tests {
         };
         policy.limiter.initial_limit = initial_limit;
         policy.limiter.max_limit = max_limit;
-        let gate = Arc::new(Gate::new(&policy, 1));
+        let gate = Arc::new(Gate::new("runner-test:3306".into(), &policy, 1));
         let mut other = gate.ticket();
         other.join();
         assert!(other.wait(Instant::now()).await);
@@ -582,6 +653,39 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(outcome, Outcome::Bypassed("idle")));
         assert_eq!(gate.snapshot(), (2, 1, 1, 0), "not counted as connected");
+    }
+
+    #[test]
+    fn a_hook_that_panics_changes_nothing() {
+        let _turn = events::TEST_TURN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        const TARGET: &str = "mariadb://app:***@panicking-hook:3306/main";
+        let hook = events::add_hook(|event: &events::Event<'_>| {
+            if let events::Event::Call { target: TARGET, .. } = event {
+                panic!("the hook's bug");
+            }
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let (policy, gate, slot) = runtime.block_on(gated(30.0, 2, 1000));
+        let site = CallSite {
+            service: "api".into(),
+            target: TARGET.into(),
+        };
+        let call = Runner {
+            site,
+            ..runner(&policy, Some(gate.clone()))
+        }
+        .run(|| async { Err::<(), _>(refused()) });
+        let ended = runtime.block_on(call);
+        events::remove_hook(hook);
+        assert!(ended.is_err(), "the call gave up on its own terms");
+        drop(slot);
+        assert_eq!(gate.snapshot(), (3, 0, 0, 0), "nothing left in flight");
     }
 
     #[test]

@@ -10,35 +10,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use connguard::{connect, Policy};
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::Connection;
 use support::{Captured, TestServer, SERVER};
 
 const CLIENTS: usize = 60;
-
-/// Connection attempts the server refused so far: MariaDB counts an
-/// unprivileged account's 1040 in Aborted_connects (as root, on the admin port).
-async fn refused_so_far(server: &TestServer) -> u64 {
-    let admin = MySqlConnectOptions::new()
-        .host(&server.host)
-        .port(server.admin_port)
-        .username("root");
-    let mut conn = MySqlConnection::connect_with(&admin)
-        .await
-        .expect("root on the admin port");
-    let (_, value): (String, String) = sqlx::query_as("SHOW GLOBAL STATUS LIKE 'Aborted_connects'")
-        .fetch_one(&mut conn)
-        .await
-        .expect("the status variable");
-    conn.close().await.expect("closed");
-    value.parse().expect("a count")
-}
 
 /// CLIENTS tasks at once, each connecting, holding its connection for
 /// `SELECT SLEEP(0.05)` and closing it: (failures, connects refused by the server).
 async fn storm(server: &TestServer, policy: &Policy) -> (Vec<String>, u64) {
     server.wait_until_idle().await;
-    let before = refused_so_far(server).await;
+    let before = server.refused_so_far().await;
     let gate = Arc::new(tokio::sync::Barrier::new(CLIENTS));
     let tasks: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -63,7 +43,7 @@ async fn storm(server: &TestServer, policy: &Policy) -> (Vec<String>, u64) {
             failures.push(error);
         }
     }
-    (failures, refused_so_far(server).await - before)
+    (failures, server.refused_so_far().await - before)
 }
 
 fn policy(limiter: bool) -> Policy {

@@ -1,11 +1,16 @@
 //! The conformance vectors of tests/vectors/ (docs/spec.md section 5), shared
 //! by every language: each case of each file runs here, none is copied.
 
+#[allow(dead_code)] // the fake server alone
+mod support;
+
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use connguard::call::{Action, GiveUp, LastError, Retry};
 use connguard::classification::{classify, codes};
 use connguard::dsn::mask_dsn;
+use connguard::events::{self, Step};
 use connguard::limiter::{Actions, Limiter};
 use connguard::report::{give_up_line, give_up_summary, queue_timeout_message, retry_line};
 use connguard::splitmix64::SplitMix64;
@@ -13,6 +18,7 @@ use connguard::{Call, Decision, ErrorClass, Event, Failure, Policy, Reason};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use support::fake_server::{Answer, FakeServer};
 
 /// The file name invalid-policy messages must name.
 const FILE_NAME: &str = "vector.toml";
@@ -92,6 +98,7 @@ fn every_vector_file_has_a_runner() {
             "decision.json",
             "effective_policy.json",
             "error_codes.json",
+            "events.json",
             "invalid_policy.json",
             "limiter.json",
             "mask.json",
@@ -477,6 +484,136 @@ fn call() {
                         step.event, step.expect
                     ));
                 }
+            }
+            Ok(())
+        },
+    );
+}
+
+#[derive(Deserialize)]
+struct EventCase {
+    name: String,
+    policy: String,
+    gated: bool,
+    script: Vec<Value>,
+    events: Vec<Value>,
+}
+
+/// An event as events.json writes it: `[name, fields]`, times left out and
+/// a delay other than null written `"sleep"`.
+fn event_json(event: &events::Event<'_>) -> Value {
+    let fields = match *event {
+        events::Event::Call { step, .. } => match step {
+            Step::Granted { .. } => json!({}),
+            Step::Attempt { attempt } => json!({"attempt": attempt}),
+            Step::Failed {
+                attempt,
+                failure,
+                class,
+                ..
+            } => json!({"attempt": attempt, "code": code_json(failure), "class": class.as_str()}),
+            Step::Retry { attempt, delay, .. } => {
+                json!({"attempt": attempt, "delay": delay.map(|_| "sleep")})
+            }
+            Step::GiveUp {
+                reason,
+                attempts,
+                last,
+                ..
+            } => json!({
+                "reason": reason.as_str(),
+                "attempts": attempts,
+                "code": last.map_or(Value::Null, |last| code_json(last.failure)),
+                "class": last.map(|last| last.class.as_str()),
+            }),
+            Step::Connected { attempts, .. } => json!({"attempts": attempts}),
+        },
+        events::Event::Released { .. } => json!({}),
+        events::Event::Limit { state, .. } => json!({
+            "limit": state.limit,
+            "holding": state.holding,
+            "in_flight": state.in_flight,
+            "queued": state.queued,
+        }),
+    };
+    json!([event.name(), fields])
+}
+
+/// Runs `connguard::connect` against a fake server answering as the case's
+/// script says (closing the connection if it ends with "close"): the events
+/// of its call and of its gate, in order.
+async fn observe(case: &EventCase) -> Result<Vec<Value>, String> {
+    let mut policy = policy(&case.policy, &None)?;
+    policy.limiter.enabled = case.gated;
+    let (closes, answers): (Vec<&Value>, Vec<&Value>) =
+        case.script.iter().partition(|outcome| *outcome == "close");
+    let answers = answers.into_iter().map(|outcome| match outcome {
+        Value::String(ok) if ok == "ok" => Answer::Ok,
+        Value::Null => Answer::Network,
+        code => Answer::Code(
+            code.as_u64()
+                .and_then(|c| c.try_into().ok())
+                .expect("a code"),
+        ),
+    });
+    connguard::testing::reset_gates();
+    let fake = FakeServer::start(answers).await;
+    let options = fake.options();
+    let (target, server) = (
+        connguard::drivers::sqlx::target(&options),
+        format!("127.0.0.1:{}", fake.port),
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let hook = events::add_hook({
+        let seen = seen.clone();
+        move |event: &events::Event<'_>| {
+            let ours = match *event {
+                events::Event::Call { target: t, .. } => t == target,
+                events::Event::Released { server: s } | events::Event::Limit { server: s, .. } => {
+                    s == server
+                }
+            };
+            if ours {
+                seen.lock().unwrap().push(event_json(event));
+            }
+        }
+    });
+    let connected = connguard::connect(&options, &policy).await;
+    let kept = match connected {
+        Ok(conn) if !closes.is_empty() => {
+            conn.close().await.map_err(|e| format!("close: {e}"))?;
+            None
+        }
+        other => Some(other),
+    };
+    events::remove_hook(hook);
+    drop(kept); // a connection kept open is released unobserved
+    if fake.left() > 0 {
+        return Err(format!("{} answers of the script left", fake.left()));
+    }
+    let seen = seen.lock().unwrap().clone();
+    Ok(seen)
+}
+
+#[test]
+fn events() {
+    // Test mode (spec 8.4), as the vectors are written: nothing waits.
+    connguard::testing::set_testing(true, None);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    run_all::<EventCase>(
+        "events.json",
+        |c| &c.name,
+        |c| {
+            let got = runtime.block_on(observe(c))?;
+            if got != c.events {
+                return Err(format!(
+                    "got {}\nwant {}",
+                    Value::Array(got),
+                    Value::Array(c.events.clone())
+                ));
             }
             Ok(())
         },

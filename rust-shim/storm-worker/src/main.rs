@@ -21,8 +21,12 @@
 //! keeps a duplicate to read the end of stream on. MariaDB counts a closed
 //! connection out a moment after its end of stream, so the oracle also
 //! retries a 1040 after 1 ms until the deadline, as the other workers' oracle.
-//! Each client holds its own "holds" entry ("hold" for all when absent). Exit
-//! status 2 for a job it cannot run, 1 when stdin closes before "go".
+//! Each client holds its own "holds" entry ("hold" for all when absent). With
+//! `"metrics": true` in the job it keeps connguard's metrics in memory from
+//! before its first client and writes `{"metrics": SNAPSHOT}` (docs/spec.md
+//! 8.3; `[]` for the strategies that do not go through connguard) before
+//! {"end": true}. Exit status 2 for a job it cannot run, 1 when stdin closes
+//! before "go".
 
 use std::io::{self, BufRead, Write};
 use std::mem::ManuallyDrop;
@@ -32,6 +36,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use connguard::drivers::sqlx::failure_of;
+use connguard::metrics::Metrics;
 use connguard::{Failure, Policy};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -67,6 +72,8 @@ struct Job {
     sql: Vec<String>,
     options: MySqlConnectOptions,
     port: u16,
+    /// The job's "metrics": write the snapshot line.
+    metrics: bool,
 }
 
 fn field<'a>(object: &'a Value, key: &str) -> Result<&'a Value, String> {
@@ -151,11 +158,16 @@ fn read_job(line: &str) -> Result<Job, String> {
         .into_iter()
         .map(|hold| format!("SELECT SLEEP({hold})"))
         .collect();
+    let metrics = match job.get("metrics") {
+        None => false,
+        Some(flag) => flag.as_bool().ok_or("\"metrics\" must be true or false")?,
+    };
     Ok(Job {
         strategy,
         sql,
         options,
         port,
+        metrics,
     })
 }
 
@@ -420,6 +432,8 @@ fn main() -> ExitCode {
         }
     };
 
+    // Only the connguard strategy emits events: the others' snapshot is [].
+    let metrics = job.metrics.then(Metrics::install);
     // Every client's task exists before "ready", so "go" starts them together.
     let rng = Arc::new(Mutex::new(StdRng::from_entropy()));
     let (go, released) = watch::channel(None);
@@ -448,11 +462,37 @@ fn main() -> ExitCode {
         }
         written
     });
+    let snapshot = |metrics: &Metrics| say(&json!({"metrics": metrics.snapshot()}).to_string());
+    let written = written.and_then(|()| metrics.as_ref().map_or(Ok(()), snapshot));
     match written.and_then(|()| say(&json!({"end": true}).to_string())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{NAME}: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(extra: &str) -> Result<Job, String> {
+        read_job(&format!(
+            r#"{{"strategy": "connguard", "clients": 2, "hold": 0.01, "deadline": 5{extra},
+               "connect": {{"host": "127.0.0.1", "port": 3306, "user": "u",
+                           "password": "p", "database": "d"}}}}"#
+        ))
+    }
+
+    #[test]
+    fn the_metrics_flag_is_off_unless_the_job_says_true() {
+        assert!(!job("").unwrap().metrics);
+        assert!(job(r#", "metrics": true"#).unwrap().metrics);
+        assert!(!job(r#", "metrics": false"#).unwrap().metrics);
+        assert_eq!(
+            job(r#", "metrics": "yes""#).err().as_deref(),
+            Some("\"metrics\" must be true or false")
+        );
     }
 }

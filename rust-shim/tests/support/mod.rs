@@ -1,5 +1,8 @@
 //! What the integration tests share: the server the runner started, a lock
-//! that keeps them off each other's connections, and a log capture.
+//! that keeps them off each other's connections, a log capture, and a fake
+//! server for scripted connects.
+
+pub mod fake_server;
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -99,6 +102,21 @@ impl TestServer {
         .fetch_one(admin)
         .await
         .expect("the process list")
+    }
+
+    /// Connection attempts the server refused so far: MariaDB counts an
+    /// unprivileged account's 1040 in Aborted_connects (as root, on the admin port).
+    pub async fn refused_so_far(&self) -> u64 {
+        let mut conn = MySqlConnection::connect_with(&self.admin_options())
+            .await
+            .expect("root on the admin port");
+        let (_, value): (String, String) =
+            sqlx::query_as("SHOW GLOBAL STATUS LIKE 'Aborted_connects'")
+                .fetch_one(&mut conn)
+                .await
+                .expect("the status variable");
+        conn.close().await.expect("closed");
+        value.parse().expect("a count")
     }
 
     /// Opens `count` connections as another client would, without connguard.
@@ -255,8 +273,9 @@ pub struct LogRecord {
     pub fields: HashMap<String, String>,
 }
 
-/// The `connguard` events of the current thread (the tests' runtimes are
-/// current-thread, so their spawned tasks log here too) while it lives.
+/// The `connguard` events (or another target's) of the current thread (the
+/// tests' runtimes are current-thread, so their spawned tasks log here too)
+/// while it lives.
 pub struct Captured {
     records: Arc<Mutex<Vec<LogRecord>>>,
     _guard: tracing::subscriber::DefaultGuard,
@@ -264,8 +283,12 @@ pub struct Captured {
 
 impl Captured {
     pub fn start() -> Self {
+        Self::of("connguard")
+    }
+
+    pub fn of(target: &'static str) -> Self {
         let records = Arc::new(Mutex::new(Vec::new()));
-        let guard = tracing::subscriber::set_default(Capture(records.clone()));
+        let guard = tracing::subscriber::set_default(Capture(target, records.clone()));
         Self {
             records,
             _guard: guard,
@@ -286,7 +309,7 @@ impl Captured {
     }
 }
 
-struct Capture(Arc<Mutex<Vec<LogRecord>>>);
+struct Capture(&'static str, Arc<Mutex<Vec<LogRecord>>>);
 
 struct Fields<'a>(&'a mut HashMap<String, String>);
 
@@ -302,7 +325,7 @@ impl Visit for Fields<'_> {
 
 impl Subscriber for Capture {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target() == "connguard"
+        metadata.target() == self.0
     }
 
     fn new_span(&self, _: &Attributes<'_>) -> Id {
@@ -317,7 +340,7 @@ impl Subscriber for Capture {
         let mut fields = HashMap::new();
         event.record(&mut Fields(&mut fields));
         let message = fields.remove("message").unwrap_or_default();
-        self.0.lock().unwrap().push(LogRecord {
+        self.1.lock().unwrap().push(LogRecord {
             level: *event.metadata().level(),
             message,
             fields,
