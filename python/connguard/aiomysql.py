@@ -19,6 +19,7 @@ import aiomysql
 from connguard import registry
 from connguard._native import Policy
 from connguard.connector import AsyncConnector
+from connguard.drivers import catchable
 from connguard.dsn import mask_dsn
 from connguard.errors import PoolTimeout
 from connguard.gate import Interrupted
@@ -164,7 +165,7 @@ class Pool:
             raise
         conn = self._state.handed(me)
         if conn is None:
-            raise PoolTimeout(
+            raise catchable(self._attempt.driver, PoolTimeout)(
                 size=self.maxsize,
                 target=self.target,
                 waited=monotonic() - start,

@@ -1,7 +1,13 @@
 """Errors connguard itself raises (a driver's errors are always re-raised as they are).
 
 Every one is a :class:`ConnguardError`, so ``except connguard.ConnguardError``
-catches whatever connguard adds to a driver's own errors.
+catches whatever connguard adds to a driver's own errors. Raised for the calls
+of a driver (``connguard.pymysql``, ``mariadb``, ``mysql_connector``,
+``aiomysql``, their pools, ``retry_call`` of a driver's ``connect``),
+:class:`QueueTimeout` and :class:`PoolTimeout` are also that driver's
+``OperationalError``, with the attributes its handlers read (see
+:meth:`connguard.drivers.Driver.catchable`): code that already catches the
+driver's errors catches them too.
 """
 
 from __future__ import annotations

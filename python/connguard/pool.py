@@ -27,6 +27,7 @@ from typing import Any
 from connguard import registry
 from connguard._native import Policy
 from connguard.connector import Connector
+from connguard.drivers import catchable
 from connguard.dsn import mask_dsn, parse_dsn
 from connguard.errors import PoolTimeout
 from connguard.gate import Interrupted
@@ -155,7 +156,7 @@ class Pool:
         with self._lock:
             conn = self._state.handed(me)
         if conn is None:
-            raise PoolTimeout(
+            raise catchable(self._attempt.driver, PoolTimeout)(
                 size=self.size,
                 target=self.target,
                 waited=monotonic() - start,

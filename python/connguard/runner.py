@@ -21,7 +21,7 @@ from typing import Any
 from connguard import _native, events
 from connguard.classification import error_code, is_network_error
 from connguard.decision import new_seed
-from connguard.drivers import Driver
+from connguard.drivers import Driver, catchable
 from connguard.dsn import mask_dsn
 from connguard.errors import QueueTimeout
 from connguard.events import Event
@@ -215,7 +215,9 @@ def _given_up(
         return give_up(attempt.service, attempt.target, action, last)
     limit, holding, _, _ = attempt.gate.state() if attempt.gate is not None else (0, 0, 0, 0)
     target = mask_dsn(attempt.target) if attempt.target else ""
-    timeout = QueueTimeout(target=target, waited=action.elapsed, limit=limit, holding=holding)
+    timeout = catchable(attempt.driver, QueueTimeout)(
+        target=target, waited=action.elapsed, limit=limit, holding=holding
+    )
     log_give_up(attempt.service, attempt.target, action, str(timeout))
     return timeout
 

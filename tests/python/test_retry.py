@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import traceback
 from collections.abc import Iterator
@@ -11,7 +12,6 @@ import pymysql
 import pytest
 
 import connguard.pymysql
-import connguard.retry
 import connguard.runner
 from connguard import Policy, _native, give_up_info, retry_call, retry_call_async
 
@@ -49,7 +49,8 @@ class FakeClock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
     fake = FakeClock()
     monkeypatch.setattr(connguard.runner, "monotonic", fake.monotonic)
-    monkeypatch.setattr(connguard.retry, "monotonic", fake.monotonic)
+    # connguard.retry is the decorator: the module is reached by name.
+    monkeypatch.setattr(importlib.import_module("connguard.retry"), "monotonic", fake.monotonic)
     monkeypatch.setattr(connguard.runner, "sleep", fake.sleep)
     monkeypatch.setattr(connguard.runner, "new_seed", lambda: SEED)
     yield fake

@@ -3,8 +3,9 @@
 A driver module maps the driver's world to the engine's terms: the error code
 an exception carries, the key of the server it connects to (normalized by the
 driver's own rules, so one server gets one gate), the name and unit of its
-connect timeout, whether that timeout bounds the whole handshake, and what
-must happen around a connection it opens. Any patch of a driver's internals
+connect timeout, whether that timeout bounds the whole handshake, what must
+happen around a connection it opens, and how connguard's own errors for its
+calls become its ``OperationalError`` too. Any patch of a driver's internals
 lives in its module, pinned by a test. Importing connguard imports no driver:
 drivers are looked up by the module their connect function comes from, and
 errors are recognised only for drivers already imported.
@@ -12,14 +13,25 @@ errors are recognised only for drivers already imported.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 import sys
 import types
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
-__all__ = ["Driver", "describe_target", "driver_error", "driver_of", "is_network_error"]
+__all__ = [
+    "Driver",
+    "as_driver_error",
+    "catchable",
+    "describe_target",
+    "driver_error",
+    "driver_of",
+    "is_network_error",
+]
+
+E = TypeVar("E", bound=BaseException)
 
 
 class Driver:
@@ -32,6 +44,7 @@ class Driver:
     # Whether the driver's connect timeout bounds the whole handshake; if not,
     # the runner bounds each attempt itself (docs/spec.md section 7).
     bounds_handshake = True
+    asynchronous = False  # its connect returns an awaitable
     # The entry points that take the timeout; all but ``pools`` return a connection.
     connects = frozenset({"connect"})
     pools: frozenset[str] = frozenset()
@@ -75,6 +88,42 @@ class Driver:
     def opened(self, conn: Any, kwargs: Mapping[str, Any]) -> Any:
         """The connection an attempt made with ``kwargs`` returned, ready for the caller."""
         return conn
+
+    def catchable(self, error: type[E]) -> type[E]:
+        """``error`` (one of connguard's) as raised for this driver's calls: where the driver
+        has an ``OperationalError``, a subclass of both, so that a service's existing
+        ``except <driver>.OperationalError`` also catches what connguard adds."""
+        return error
+
+
+def catchable(driver: Driver | None, error: type[E]) -> type[E]:
+    """``error`` as raised for the calls of ``driver`` (:meth:`Driver.catchable`), or of an
+    unknown connect function (``None``): ``error`` itself."""
+    return error if driver is None else driver.catchable(error)
+
+
+def as_driver_error(
+    error: type[E], operational: type[Exception], fields: type[Exception] | None = None
+) -> type[E]:
+    """``error`` made a subclass of a driver's ``operational`` error too, once per pair.
+
+    ``fields``, a mixin first in the bases, sets after ``error``'s own ``__init__`` the
+    attributes the driver's handlers read. The class keeps ``error``'s module and name, so
+    tracebacks name the error connguard documents.
+    """
+    bases = (error, operational) if fields is None else (fields, error, operational)
+    return cast("type[E]", _subclass(bases))
+
+
+@functools.cache
+def _subclass(bases: tuple[type[BaseException], ...]) -> type[BaseException]:
+    error = bases[-2]  # the connguard error; a driver's own comes last
+    namespace = {
+        "__module__": error.__module__,
+        "__qualname__": error.__qualname__,
+        "__doc__": error.__doc__,
+    }
+    return type(error.__name__, bases, namespace)
 
 
 _MODULES = {

@@ -8,7 +8,8 @@ import struct
 from collections.abc import Mapping
 from typing import Any
 
-from connguard.drivers import Driver
+from connguard.drivers import Driver, E
+from connguard.drivers.pymysql import DRIVER as PYMYSQL
 from connguard.drivers.pymysql import pymysql_error
 
 # How long ensure_closed() waits for the server to close its end after QUIT.
@@ -25,9 +26,13 @@ class AIOMySQL(Driver):
     # connect_timeout bounds only the TCP connect (asyncio.open_connection):
     # the runner bounds each attempt with asyncio.timeout.
     bounds_handshake = False
+    asynchronous = True
 
     def error_of(self, exc: BaseException) -> tuple[bool, int | None]:
         return pymysql_error(exc)
+
+    def catchable(self, error: type[E]) -> type[E]:
+        return PYMYSQL.catchable(error)  # aiomysql.OperationalError is PyMySQL's
 
     def opened(self, conn: Any, kwargs: Mapping[str, Any]) -> Any:
         if hasattr(conn, "ensure_closed"):  # a connection, not create_pool's pool

@@ -6,7 +6,19 @@ import sys
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from connguard.drivers import Driver, positive
+from connguard.drivers import Driver, E, as_driver_error, positive
+
+
+class MariaDBFields(Exception):
+    """The attributes Connector/Python sets on the errors Connector/C reports, which its
+    users' handlers read: ``errno`` (0, Connector/C's "no error number"), ``sqlstate``
+    (HY000, the general error), ``errmsg`` and ``msg``."""
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.errno = 0
+        self.sqlstate = "HY000"
+        self.errmsg = self.msg = str(self)
 
 
 class MariaDB(Driver):
@@ -21,6 +33,9 @@ class MariaDB(Driver):
         if isinstance(exc, mariadb.Error):
             return True, positive(getattr(exc, "errno", None))
         return False, None
+
+    def catchable(self, error: type[E]) -> type[E]:
+        return as_driver_error(error, sys.modules["mariadb"].OperationalError, MariaDBFields)
 
     def target_key(self, kwargs: Mapping[str, Any]) -> Hashable:
         # As Connector/C: no host, or "localhost", is the unix socket.

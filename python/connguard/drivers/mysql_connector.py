@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from connguard.drivers import Driver, positive
+from connguard.drivers import Driver, E, as_driver_error, positive
 
 # The driver reports its own read timing out during the handshake as 3024
 # (ConnectionTimeoutError), a number the server uses for a statement's
@@ -16,6 +16,11 @@ class MySQLConnector(Driver):
     module = "mysql.connector"
     scheme = "mysql"
     timeout_param = "connection_timeout"  # it bounds the handshake's reads too
+
+    def catchable(self, error: type[E]) -> type[E]:
+        # Its Error.__init__, next after connguard's in the MRO, takes the message as
+        # ``msg`` and sets ``errno`` (-1: none), ``sqlstate`` and ``args`` as for its own.
+        return as_driver_error(error, sys.modules["mysql.connector.errors"].OperationalError)
 
     def network_error(self, exc: BaseException) -> bool:
         errors = sys.modules["mysql.connector.errors"]

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from connguard.drivers import Driver, positive
+from connguard.drivers import Driver, E, as_driver_error, positive
 
 
 def pymysql_error(exc: BaseException) -> tuple[bool, int | None]:
@@ -14,6 +14,18 @@ def pymysql_error(exc: BaseException) -> tuple[bool, int | None]:
     if err is not None and isinstance(exc, err.MySQLError):
         return True, positive(exc.args[0] if exc.args else None)
     return False, None
+
+
+class PyMySQLFields(Exception):
+    """PyMySQL's errors are ``(code, message)`` pairs, and its users' handlers read
+    ``args[0]`` or unpack ``args``; 0 is PyMySQL's own code for an error with none."""
+
+    def __init__(self, **fields: Any) -> None:
+        super().__init__(**fields)
+        self.args = (0, self.args[0])
+
+    def __str__(self) -> str:
+        return str(self.args[1])  # the message, as every driver's variant prints it
 
 
 class PyMySQL(Driver):
@@ -33,6 +45,10 @@ class PyMySQL(Driver):
             if capped.get(name) is None or capped[name] > cap:
                 capped[name] = cap
         return capped
+
+    def catchable(self, error: type[E]) -> type[E]:
+        operational = sys.modules["pymysql.err"].OperationalError
+        return as_driver_error(error, operational, PyMySQLFields)
 
     def opened(self, conn: Any, kwargs: Mapping[str, Any]) -> Any:
         # Private fields that PyMySQL reads before every socket read and write
