@@ -247,7 +247,7 @@ def _storm(args: argparse.Namespace) -> int:
 
         from connguard.dsn import parse_dsn
         from connguard.storm.run import Server, pairs, run_storm
-        from connguard.storm.table import progress, table
+        from connguard.storm.table import metrics_table, progress, table
         from connguard.testing import MariaDBServer
         from connguard.testing.server import MIN_MAX_CONNECTIONS
     except ImportError as exc:
@@ -258,7 +258,9 @@ def _storm(args: argparse.Namespace) -> int:
 
     def storm(server: Server) -> list[Any]:
         with progress(console, pairs(args.adapter, args.strategy), scenario.clients) as advance:
-            return run_storm(server, scenario, args.adapter, args.strategy, advance)
+            return run_storm(
+                server, scenario, args.adapter, args.strategy, advance, metrics=args.metrics
+            )
 
     if args.dsn:
         try:
@@ -283,6 +285,8 @@ def _storm(args: argparse.Namespace) -> int:
             admin = {"host": db.host, "port": db.admin_port, "user": "root", "password": ""}
             outcomes = storm(Server(dict(db.connect_kwargs()), admin))
     console.print(table(scenario, outcomes))
+    if args.metrics:
+        console.print(metrics_table(outcomes))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -403,6 +407,13 @@ def _parser() -> argparse.ArgumentParser:
         type=_count(1),
         help="with --pool: SELECT SLEEP(hold) queries in all, split over the processes "
         "and round-robin over their threads",
+    )
+    storm.add_argument(
+        "--metrics",
+        action="store_true",
+        help="print the metrics connguard produced (its Prometheus series summed over each "
+        "row's processes; only the connguard strategy goes through it) after the table, "
+        "and put them in --json",
     )
     storm.add_argument("--json", help="write the results as JSON to this file")
     storm.add_argument("--plot", help="write a PNG of connections and completions over time")

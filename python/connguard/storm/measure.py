@@ -12,7 +12,8 @@ Refused connects are the server's count, not the clients': MariaDB counts a
 1040 refused to an account without CONNECTION ADMIN in ``Aborted_connects``
 (its ``Connection_errors_max_connections`` only counts refusals at accept
 time, which such accounts rarely reach), so the storm reads the delta of
-``Aborted_connects`` over a run in which nothing else fails to connect.
+``Aborted_connects`` over a run in which nothing else fails to connect, and
+samples it (with the connections) to show when the refusals came.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class Outcome:
     jain: float | None = None  # the total row of a mix: Jain's index over the services
     stranded: int | None = None  # the pool scenario: clients still waiting at the deadline
     queries: int | None = None  # the pool scenario: queries done
+    # (seconds, connects the server refused since the previous sample), where it refused any
+    refusals: list[tuple[float, int]] = field(default_factory=list, repr=False)
+    metrics: list[dict[str, Any]] | None = None  # --metrics: the processes' summed snapshot
 
     @property
     def ratio(self) -> float | None:
@@ -69,6 +73,7 @@ class Outcome:
     def from_json(cls, data: dict[str, Any]) -> Outcome:
         fields = {k: v for k, v in data.items() if k not in ("ratio", "x_oracle")}
         fields["samples"] = [tuple(sample) for sample in fields.get("samples", [])]
+        fields["refusals"] = [tuple(rise) for rise in fields.get("refusals", [])]
         return cls(**fields)
 
 
@@ -142,6 +147,18 @@ def longest_idle(samples: list[tuple[float, int]], full: int, until: float) -> f
     return longest
 
 
+def refusals(aborted: list[tuple[float, int]], before: int) -> list[tuple[float, int]]:
+    """Where the server refused connects: (seconds, how many since the previous sample)
+    at each sample of ``Aborted_connects`` (seconds, its value) that rose, from
+    ``before`` (its value at the start)."""
+    rises, last = [], before
+    for time, count in aborted:
+        if count > last:
+            rises.append((time, count - last))
+        last = max(last, count)
+    return rises
+
+
 def last_answer(clients: list[dict[str, Any]]) -> float:
     """When the last client connected or gave up (seconds since go)."""
     return max((c["wait"] for c in clients), default=0.0)
@@ -163,15 +180,21 @@ class ServerWatch:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.samples: list[tuple[float, int]] = []
+        self.samples: list[tuple[float, int]] = []  # (seconds, Threads_connected)
+        self.aborted: list[tuple[float, int]] = []  # (seconds, Aborted_connects)
 
-    def status(self, name: str) -> int:
+    def statuses(self, *names: str) -> dict[str, int]:
+        """Status counters, in one round trip."""
+        marks = ", ".join("?" * len(names))
         with self._lock:
             cursor = self._conn.cursor()
-            cursor.execute("SHOW GLOBAL STATUS LIKE ?", (name,))
-            row = cursor.fetchone()
+            cursor.execute(f"SHOW GLOBAL STATUS WHERE Variable_name IN ({marks})", names)
+            rows = cursor.fetchall()
             cursor.close()
-        return int(row[1])
+        return {name: int(value) for name, value in rows}
+
+    def status(self, name: str) -> int:
+        return self.statuses(name)[name]
 
     def settle(self, foreign: int = 0, timeout: float = 15.0) -> None:
         """Wait until no client connection is left from a previous run (but the foreign ones)."""
@@ -180,16 +203,19 @@ class ServerWatch:
             threading.Event().wait(0.02)
 
     def sample_from(self, start: float, every: float = 0.01) -> None:
-        """Sample Threads_connected on a grid of ``every`` s (10 ms: the idle stretch
-        needs them at most 20 ms apart; one status query takes about 1 ms, a sample
-        late for its turn is taken at once), times relative to ``start``."""
-        self.samples = []
+        """Sample Threads_connected and Aborted_connects on a grid of ``every`` s (10 ms:
+        the idle stretch needs them at most 20 ms apart; one status query takes about
+        1 ms, a sample late for its turn is taken at once), times relative to ``start``."""
+        self.samples, self.aborted = [], []
         self._stop.clear()
 
         def run() -> None:
             due = monotonic()
             while not self._stop.is_set():
-                self.samples.append((monotonic() - start, self.status("Threads_connected")))
+                time = monotonic() - start
+                now = self.statuses("Threads_connected", "Aborted_connects")
+                self.samples.append((time, now["Threads_connected"]))
+                self.aborted.append((time, now["Aborted_connects"]))
                 due = max(due + every, monotonic())
                 self._stop.wait(due - monotonic())
 

@@ -18,8 +18,10 @@ from connguard.storm.measure import (
     jain,
     last_answer,
     longest_idle,
+    refusals,
     summarize,
 )
+from connguard.storm.metrics import sum_snapshots
 from connguard.storm.scenario import ADAPTERS, COMPARED, MIX, Scenario
 from connguard.storm.workers import worker_command
 
@@ -52,6 +54,7 @@ class _Worker:
         self.stdin.write(json.dumps(job) + "\n")
         self.stdin.flush()
         self.clients: list[dict[str, Any]] = []
+        self.metrics: list[dict[str, Any]] | None = None  # its snapshot, when the job asked
 
     def wait_ready(self) -> None:
         line = self.stdout.readline().strip()
@@ -69,6 +72,9 @@ class _Worker:
             record = json.loads(line)
             if record.get("end"):
                 return
+            if "metrics" in record:
+                self.metrics = record["metrics"]
+                continue
             self.clients.append(record)
             on_client()
 
@@ -86,7 +92,7 @@ def _services(adapter: str) -> list[str]:
 
 
 def _jobs(
-    server: Server, scenario: Scenario, adapter: str, strategy: str
+    server: Server, scenario: Scenario, adapter: str, strategy: str, metrics: bool
 ) -> list[tuple[str, dict[str, Any]]]:
     """Each worker's adapter and job, service by service (see worker.py for the protocol)."""
     services = _services(adapter)
@@ -108,9 +114,19 @@ def _jobs(
         if scenario.pool is not None:
             job["pool"] = scenario.pool
             job["queries"] = queries[index]
+        if metrics:
+            job["metrics"] = True
         jobs.append((job["adapter"], job))
         first += count
     return jobs
+
+
+def _metrics(workers: list[_Worker]) -> list[dict[str, Any]] | None:
+    """The workers' snapshots summed; None when one of them printed none."""
+    snapshots = [w.metrics for w in workers]
+    if any(snapshot is None for snapshot in snapshots):
+        return None
+    return sum_snapshots(s for s in snapshots if s is not None)
 
 
 def _service_rows(
@@ -119,17 +135,21 @@ def _service_rows(
     workers: list[_Worker],
     clients: list[dict[str, Any]],
     ideal: float,
+    metrics: bool,
 ) -> list[Outcome]:
     """A mix: one row per service, then the total row with Jain's index over them."""
     rows = []
     for service in ADAPTERS:
-        mine = [c for w in workers if w.adapter == service for c in w.clients]
+        theirs = [w for w in workers if w.adapter == service]
+        mine = [c for w in theirs for c in w.clients]
         row = summarize(service, strategy, scenario.processes, ideal, mine)
         row.service = "service"
+        row.metrics = _metrics(theirs) if metrics else None
         rows.append(row)
     total = summarize(MIX, strategy, scenario.processes, ideal, clients)
     total.service = "total"
     total.jain = jain([r.ok / r.makespan if r.makespan > 0 else 0.0 for r in rows])
+    total.metrics = _metrics(workers) if metrics else None
     return [*rows, total]
 
 
@@ -140,8 +160,10 @@ def run_once(
     strategy: str,
     watch: ServerWatch | None,
     on_client: Callable[[], None] = lambda: None,
+    metrics: bool = False,
 ) -> list[Outcome]:
-    """One storm with one adapter (or the mix of all) and one strategy.
+    """One storm with one adapter (or the mix of all) and one strategy; ``metrics``:
+    each worker's metrics snapshot, summed per row (``Outcome.metrics``).
 
     Its outcome; for a mix, one per service and the total last.
     """
@@ -150,7 +172,7 @@ def run_once(
         refused_before = watch.status("Aborted_connects")
     workers: list[_Worker] = []
     try:
-        for name, job in _jobs(server, scenario, adapter, strategy):
+        for name, job in _jobs(server, scenario, adapter, strategy, metrics):
             workers.append(_Worker(name, job))
         for worker in workers:
             worker.wait_ready()
@@ -173,9 +195,10 @@ def run_once(
     clients = [c for w in workers for c in w.clients]
     ideal = scenario.ideal_makespan
     if adapter == MIX:
-        outcomes = _service_rows(scenario, strategy, workers, clients, ideal)
+        outcomes = _service_rows(scenario, strategy, workers, clients, ideal, metrics)
     else:
         outcomes = [summarize(adapter, strategy, scenario.processes, ideal, clients)]
+        outcomes[0].metrics = _metrics(workers) if metrics else None
     whole = outcomes[-1]
     if len(clients) < scenario.clients:  # a worker died: its missing clients count as failed
         whole.failed["lost"] = scenario.clients - len(clients)
@@ -187,6 +210,7 @@ def run_once(
         whole.idle = longest_idle(whole.samples, scenario.max_connections, last_answer(clients))
         watch.settle(scenario.foreign)  # a refused connect is counted when its thread ends
         whole.refused = watch.status("Aborted_connects") - refused_before
+        whole.refusals = refusals(watch.aborted, refused_before)
     return outcomes
 
 
@@ -226,9 +250,10 @@ def run_storm(
     adapters: Sequence[str],
     strategies: Sequence[str],
     on_client: Callable[[str, str], None] = lambda adapter, strategy: None,
+    metrics: bool = False,
 ) -> list[Outcome]:
     """Every (adapter, strategy) pair in turn (see :func:`pairs`), against the same server,
-    with ``scenario.foreign`` connections held throughout."""
+    with ``scenario.foreign`` connections held throughout; ``metrics``: see :func:`run_once`."""
     watch = ServerWatch(server.admin) if server.admin is not None else None
     try:
         if watch is not None:
@@ -237,7 +262,7 @@ def run_storm(
             outcomes = []
             for adapter, strategy in pairs(adapters, strategies):
                 count = functools.partial(on_client, adapter, strategy)
-                outcomes += run_once(server, scenario, adapter, strategy, watch, count)
+                outcomes += run_once(server, scenario, adapter, strategy, watch, count, metrics)
         compare_with_oracle(outcomes)
         return outcomes
     finally:

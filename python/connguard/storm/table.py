@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from connguard.storm.measure import Outcome
+from connguard.storm.metrics import Reading
 from connguard.storm.scenario import Scenario
 
 
@@ -98,4 +99,62 @@ def table(scenario: Scenario, outcomes: Sequence[Outcome]) -> Table:
             "Jain": "-" if o.jain is None else f"{o.jain:.3f}",
         }
         result.add_row(*(cells[c] for c in columns), end_section=o.service == "total")
+    return result
+
+
+def _counts(counts: dict[tuple[str, ...], int]) -> str:
+    return ", ".join(f"{' '.join(key)}: {n}" for key, n in sorted(counts.items()) if n) or "-"
+
+
+def _check(capacity: int, refused: int | None) -> str:
+    if refused is None:
+        return f"{capacity} / -"
+    return f"{capacity} {'=' if capacity == refused else '!='} {refused}"
+
+
+METRICS_COLUMNS = (
+    "adapter",
+    "strategy",
+    "attempts",
+    "failures",
+    "give-ups",
+    "connects",
+    "retried",
+    "p50 connect",
+    "p99 connect",
+    "capacity / refused",
+)
+
+
+def metrics_table(outcomes: Sequence[Outcome]) -> Table:
+    """Each row's metrics (``--metrics``), summed over its processes."""
+    result = Table(
+        title="metrics, summed over each row's processes",
+        caption="failures by class and code, give-ups by reason; p50/p99 connect estimated "
+        "from the histogram's buckets; capacity / refused: attempts refused for capacity "
+        "vs the server's count, equal when nothing else connects to it",
+    )
+    for column in METRICS_COLUMNS:
+        result.add_column(column, justify="left" if column in ("adapter", "strategy") else "right")
+    for o in outcomes:
+        cells = dict.fromkeys(METRICS_COLUMNS, "-")
+        cells["adapter"] = "total" if o.service == "total" else o.adapter
+        cells["strategy"] = o.strategy
+        if o.metrics is None:
+            cells["failures"] = "no snapshot from a worker"
+        elif not o.metrics:
+            cells["failures"] = "not through connguard"
+        else:
+            read = Reading(o.metrics)
+            cells |= {
+                "attempts": str(read.attempts),
+                "failures": _counts(read.failures),
+                "give-ups": _counts(read.give_ups),
+                "connects": str(read.connects),
+                "retried": str(read.retried),
+                "p50 connect": _seconds(read.duration(0.5)),
+                "p99 connect": _seconds(read.duration(0.99)),
+                "capacity / refused": _check(read.capacity_failures, o.refused),
+            }
+        result.add_row(*cells.values(), end_section=o.service == "total")
     return result

@@ -11,7 +11,8 @@ The protocol, shared by the workers of every language:
    size of the ``oracle`` strategy's semaphore (required by it alone). The
    pool scenario adds ``"pool"`` (the pool's size) and ``"queries"`` (this
    process's queries, round-robin over its clients); the Python threads
-   worker alone runs it.
+   worker alone runs it. ``"metrics": true`` asks for the process's metrics
+   (step 5).
 2. The worker prepares its clients and writes ``ready``.
 3. The storm writes ``go`` to every worker at once.
 4. Each client connects, runs ``SELECT SLEEP(hold)``, closes, and the worker
@@ -21,6 +22,12 @@ The protocol, shared by the workers of every language:
    client runs its queries, each on a connection from the pool, and its line
    adds ``"queries"`` (how many it ran) and ``"stranded"`` (it was still
    waiting for a connection at the deadline).
+5. With ``"metrics": true`` in the job, the worker installs its language's
+   in-memory metrics before its first client and, after the last client line
+   and before ``{"end": true}``, writes ``{"metrics": SNAPSHOT}``: the
+   process's snapshot of docs/spec.md section 8.3. Only the ``connguard``
+   strategy goes through connguard; the others' snapshot is ``[]``, still
+   written.
 
 The ``oracle`` strategy is the best a client can do knowing the server's free
 capacity: a counting semaphore of ``slots`` around plain connect, query and
@@ -320,6 +327,21 @@ def _run_pool(job: dict[str, Any], emit: _Emitter, go: Callable[[], None]) -> No
 RUNNERS = {"python-sync": _run_threads, "python-async": _run_tasks}
 
 
+def _observe(job: dict[str, Any]) -> Callable[[], list[dict[str, Any]]] | None:
+    """With ``"metrics": true``: the in-memory metrics, the run's only hook (the
+    connguard strategy alone emits events); what the worker's snapshot line shows."""
+    if not job.get("metrics"):
+        return None
+    if job["strategy"] != "connguard":
+        return list
+    from connguard.events import set_hooks
+    from connguard.metrics import Metrics
+
+    metrics = Metrics()
+    set_hooks([metrics])  # not the installed exporters too: nothing would read them
+    return metrics.snapshot
+
+
 def main() -> int:
     # The storm counts every outcome itself; a retry line per client would drown the terminal.
     logging.getLogger("connguard").setLevel(logging.CRITICAL)
@@ -334,6 +356,7 @@ def main() -> int:
     else:
         run = RUNNERS[job["adapter"]]
     emit = _Emitter()
+    snapshot = _observe(job)
 
     def go() -> None:
         print("ready", flush=True)
@@ -342,6 +365,8 @@ def main() -> int:
         emit.start = monotonic()
 
     run(job, emit, go)
+    if snapshot is not None:
+        print(json.dumps({"metrics": snapshot()}), flush=True)
     print(json.dumps({"end": True}), flush=True)
     return 0
 
