@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "connguard/events.hpp"
+
 namespace connguard {
 
 Slot& Slot::operator=(Slot&& other) noexcept {
@@ -18,21 +20,43 @@ void Slot::release() noexcept {
     if (gate_) std::exchange(gate_, nullptr)->released();
 }
 
-Gate::Gate(const Policy& policy, std::uint64_t seed, std::shared_ptr<Clock> clock)
-    : clock_(std::move(clock)), limiter_(policy, seed) {
+Gate::Gate(const Policy& policy, std::uint64_t seed, std::shared_ptr<Clock> clock, std::string server)
+    : clock_(std::move(clock)), server_(std::move(server)), limiter_(policy, seed), limit_(limiter_.limit()) {
     if (!clock_) throw std::invalid_argument("connguard::Gate: no clock");
 }
+
+namespace {
+
+// The gates of Gate::of(). The gate holds its clock, so a clock's address is
+// not reused while its key stands.
+struct Gates {
+    std::mutex mutex;
+    std::map<std::pair<std::string, const Clock*>, std::shared_ptr<Gate>> by_key;
+};
+
+Gates& gates() {
+    static Gates instance;
+    return instance;
+}
+
+}  // namespace
 
 std::shared_ptr<Gate> Gate::of(const std::string& target, const Policy& policy,
                                const std::shared_ptr<Clock>& clock,
                                const std::function<std::uint64_t()>& seed) {
-    static std::mutex mutex;
-    // The gate holds its clock, so a clock's address is not reused while its key stands.
-    static std::map<std::pair<std::string, const Clock*>, std::shared_ptr<Gate>> gates;
-    const std::lock_guard<std::mutex> lock(mutex);
-    std::shared_ptr<Gate>& gate = gates[{target, clock.get()}];
-    if (!gate) gate = std::make_shared<Gate>(policy, seed(), clock);
+    Gates& registry = gates();
+    const std::lock_guard<std::mutex> lock(registry.mutex);
+    std::shared_ptr<Gate>& gate = registry.by_key[{target, clock.get()}];
+    if (!gate) gate = std::make_shared<Gate>(policy, seed(), clock, target);
     return gate;
+}
+
+std::vector<std::shared_ptr<Gate>> Gate::all() {
+    Gates& registry = gates();
+    const std::lock_guard<std::mutex> lock(registry.mutex);
+    std::vector<std::shared_ptr<Gate>> found;
+    for (const auto& [key, gate] : registry.by_key) found.push_back(gate);
+    return found;
 }
 
 Gate::Ticket Gate::ticket() {
@@ -68,11 +92,13 @@ bool Gate::wait(Limiter::Waiter waiter, double until) {
 }
 
 Slot Gate::connected(Limiter::Waiter waiter) {
-    std::shared_ptr<Gate> self = shared_from_this();
+    Slot slot;  // before the lock: should anything below throw, it is released after the unlock
     const std::lock_guard<std::mutex> lock(mutex_);
     fire_due_probe();
-    apply(limiter_.connected(waiter));
-    return Slot(std::move(self));
+    const Limiter::Actions actions = limiter_.connected(waiter);
+    slot = Slot(shared_from_this());
+    apply(actions);
+    return slot;
 }
 
 void Gate::rejected(Limiter::Waiter waiter) {
@@ -92,6 +118,12 @@ void Gate::released() {
     const std::lock_guard<std::mutex> lock(mutex_);
     fire_due_probe();
     apply(limiter_.released());
+    if (observed()) {
+        Event released;
+        released.name = EventName::Released;
+        released.server = server_;
+        emit(released);
+    }
 }
 
 void Gate::finish(Limiter::Waiter waiter, bool in_limiter) noexcept {
@@ -116,6 +148,19 @@ void Gate::apply(const Limiter::Actions& actions) {
     if (actions.probe_in) probe_due_ = clock_->now() + *actions.probe_in;
     // The head may be new, or the timer newly armed: wake it to wait for the timer.
     if (probe_due_ && !limiter_.queue().empty()) turns_.at(limiter_.queue().front()).cv.notify_one();
+    if (limiter_.limit() != limit_) {
+        limit_ = limiter_.limit();
+        if (observed()) {
+            Event limit;
+            limit.name = EventName::Limit;
+            limit.server = server_;
+            limit.limit = limit_;
+            limit.holding = limiter_.holding();
+            limit.in_flight = limiter_.in_use() - limiter_.holding();
+            limit.queued = static_cast<int>(limiter_.queue().size());
+            emit(limit);
+        }
+    }
 }
 
 Gate::Ticket::~Ticket() {

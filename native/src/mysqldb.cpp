@@ -128,15 +128,22 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
                               mysql_sqlstate(mysql.get()),
                               mask_dsn(masked(mysql_error(mysql.get()), password))};
     };
-    if (policy.limiter.enabled) {
-        const std::shared_ptr<Gate> gate =
-            Gate::of(detail::server_key(host, port), policy, options_.clock, options_.seed);
-        Admitted admitted =
-            retry_connect_gated(policy, site, attempt, *gate, options_.log_sink, options_.seed);
-        attempts_ = admitted.attempts;
-        slot_ = std::move(admitted.slot);
-    } else {
-        attempts_ = retry_connect(policy, site, attempt, *options_.clock, options_.log_sink, options_.seed);
+    try {
+        if (policy.limiter.enabled) {
+            const std::shared_ptr<Gate> gate =
+                Gate::of(detail::server_key(host, port), policy, options_.clock, options_.seed);
+            Admitted admitted =
+                retry_connect_gated(policy, site, attempt, *gate, options_.log_sink, options_.seed);
+            attempts_ = admitted.attempts;
+            slot_ = std::move(admitted.slot);
+        } else {
+            attempts_ =
+                retry_connect(policy, site, attempt, *options_.clock, options_.log_sink, options_.seed);
+        }
+    } catch (...) {
+        // No connection stays open without its slot, whatever throws after it connected.
+        handle_.reset();
+        throw;
     }
     last_error_ = {};
 }

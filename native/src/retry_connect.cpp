@@ -6,13 +6,15 @@
 
 #include "connguard/call.hpp"
 #include "connguard/connect_error.hpp"
+#include "connguard/events.hpp"
 #include "connguard/report.hpp"
 
 namespace connguard {
 namespace {
 
 // Performs one Call's actions in order (spec 7): every decision is the Call's.
-// `gate` and `ticket` are null for a call that goes through no gate.
+// Emits the call's events as it goes (spec 8.1). `gate` and `ticket` are null
+// for a call that goes through no gate.
 class Runner {
 public:
     Runner(const Policy& policy, const CallSite& site, const Attempt& attempt, Clock& clock,
@@ -31,7 +33,10 @@ public:
         while (true) {
             std::optional<Actions> next;
             for (const Action& action : actions) {
-                if (action.kind == Action::Do::Done) return {action.attempts, std::move(slot_)};
+                if (action.kind == Action::Do::Done) {
+                    if (observed()) emit_connected(action);
+                    return {action.attempts, std::move(slot_)};
+                }
                 next = perform(action);
             }
             actions = next.value();  // the last action of each answer leads to the next event
@@ -45,22 +50,40 @@ private:
     std::optional<Actions> perform(const Action& action) {
         switch (action.kind) {
             case Action::Do::Join: ticket_->join(); break;
-            case Action::Do::Wait:
-                return ticket_->wait(start_ + *action.until) ? call_.granted(elapsed())
-                                                             : call_.expired(elapsed());
+            case Action::Do::Wait: return wait(*action.until);
             case Action::Do::Attempt: return attempt(*action.timeout);
             case Action::Do::Connected: slot_ = ticket_->connected(); break;
             case Action::Do::Rejected: ticket_->rejected(); break;
             case Action::Do::Left: ticket_->left(); break;
             case Action::Do::Sleep: clock_.sleep_for(*action.delay); return call_.woke(elapsed());
-            case Action::Do::Retry: log_retry(action); break;
+            case Action::Do::Retry:
+                log_retry(action);
+                if (observed()) emit_retry(action);
+                break;
             case Action::Do::GiveUp: give_up(action);
             case Action::Do::Done: break;  // run() returns
         }
         return std::nullopt;
     }
 
+    Actions wait(double until) {
+        const double joined = elapsed();
+        if (!ticket_->wait(start_ + until)) return call_.expired(elapsed());
+        const double t = elapsed();
+        if (observed()) {
+            Event granted = event(EventName::Granted);
+            granted.waited = t - joined;
+            emit(granted);
+        }
+        return call_.granted(t);
+    }
+
     Actions attempt(double timeout) {
+        if (observed()) {
+            Event attempt = event(EventName::Attempt);
+            attempt.attempt = call_.attempts() + 1;
+            emit(attempt);
+        }
         std::optional<AttemptFailure> failure;
         try {
             failure = attempt_(timeout);
@@ -71,7 +94,59 @@ private:
         }
         if (!failure) return call_.succeeded(elapsed());
         last_ = std::move(*failure);
-        return call_.failed(elapsed(), last_.code);
+        const double t = elapsed();
+        Actions actions = call_.failed(t, last_.code);
+        if (observed()) emit_failed(actions, t);
+        return actions;
+    }
+
+    // A call's event with its service and target as log lines print them.
+    Event event(EventName name) const {
+        Event event;
+        event.name = name;
+        event.service = site_.service.empty() ? "default" : site_.service;
+        event.target = site_.target.empty() ? "-" : site_.target;
+        return event;
+    }
+
+    // Before the actions the failure answers; its class is the one the call's
+    // retry or give_up judged.
+    void emit_failed(const Actions& actions, double t) const {
+        Event failed = event(EventName::Failed);
+        failed.attempt = call_.attempts();
+        failed.code = last_.code;
+        failed.elapsed = t;
+        for (const Action& action : actions) {
+            if (action.kind == Action::Do::Retry || action.kind == Action::Do::GiveUp) {
+                failed.error_class = action.error_class;
+            }
+        }
+        emit(failed);
+    }
+
+    void emit_retry(const Action& retry) const {
+        Event event = this->event(EventName::Retry);
+        event.attempt = retry.attempt;
+        event.delay = retry.delay;
+        event.elapsed = retry.elapsed;
+        emit(event);
+    }
+
+    void emit_give_up(const Action& give_up) const {
+        Event event = this->event(EventName::GiveUp);
+        event.reason = give_up.reason;
+        event.attempts = give_up.attempts;
+        event.elapsed = give_up.elapsed;
+        event.code = give_up.code;
+        event.error_class = give_up.error_class;
+        emit(event);
+    }
+
+    void emit_connected(const Action& done) const {
+        Event event = this->event(EventName::Connected);
+        event.attempts = done.attempts;
+        event.elapsed = done.elapsed;
+        emit(event);
     }
 
     void log_retry(const Action& retry) const {
@@ -92,6 +167,7 @@ private:
                             site_.service, site_.target, failure.code, error_class, give_up.attempts,
                             call_.policy().max_attempts, 0.0, give_up.elapsed, give_up.reason});
         }
+        if (observed()) emit_give_up(give_up);
         throw ConnectError(failure.code, failure.sqlstate, failure.message, give_up.attempts, give_up.elapsed,
                            *give_up.reason, error_class,
                            give_up_summary(site_.service, site_.target, give_up));

@@ -15,7 +15,11 @@
 // moment after its end of stream, so a connect let in at once is sometimes
 // refused: the oracle retries a 1040 after 1 ms until the deadline, as the
 // Python workers' oracle. Each client holds its own "holds" entry
-// ("hold" for all when absent). Exit status 2 for a job it cannot run.
+// ("hold" for all when absent). With "metrics": true in the job, the
+// connguard strategy's clients run with connguard::Metrics subscribed to the
+// process's events, and the worker writes {"metrics": SNAPSHOT} (spec 8.3)
+// just before {"end": true}; the other strategies do not go through connguard
+// and write []. Exit status 2 for a job it cannot run.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -33,6 +37,8 @@
 #include <thread>
 #include <vector>
 
+#include "connguard/events.hpp"
+#include "connguard/metrics.hpp"
 #include "connguard/mysqldb.hpp"
 
 namespace {
@@ -53,6 +59,7 @@ struct Job {
     std::string user;
     std::string password;
     std::string database;
+    bool metrics;  // write the metrics line
 };
 
 // Throws std::invalid_argument for a strategy this worker has not.
@@ -118,7 +125,8 @@ Job read_job(const std::string& line) {
                connect.at("port").get<unsigned int>(),
                connect.at("user").get<std::string>(),
                connect.at("password").get<std::string>(),
-               connect.at("database").get<std::string>()};
+               connect.at("database").get<std::string>(),
+               job.value("metrics", false)};
 }
 
 // The oracle's counting semaphore (C++17 has no std::counting_semaphore).
@@ -260,6 +268,11 @@ int main() {
         return 2;
     }
 
+    connguard::Metrics metrics;
+    connguard::EventSubscription observing;
+    if (job->metrics && job->strategy == Strategy::kConnguard)
+        observing = connguard::add_event_sink(metrics.sink());
+
     // Every client's thread exists before "ready", so "go" starts them together.
     Emitter emit;
     std::mutex mutex;
@@ -296,6 +309,12 @@ int main() {
     if (!told) {
         std::cerr << "connguard_storm_worker: expected 'go'\n";
         return 1;
+    }
+    if (job->metrics) {
+        observing.reset();
+        const json snapshot =
+            job->strategy == Strategy::kConnguard ? json::parse(metrics.snapshot_json()) : json::array();
+        std::cout << json{{"metrics", snapshot}}.dump() << std::endl;
     }
     std::cout << json{{"end", true}}.dump() << std::endl;
     return 0;

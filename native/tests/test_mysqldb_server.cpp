@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "closed_port.hpp"
+#include "connguard/events.hpp"
+#include "connguard/metrics.hpp"
 #include "connguard/mysqldb.hpp"
 #include "connguard/policy_set.hpp"
 #include "fake_clock.hpp"
@@ -259,6 +261,54 @@ TEST_F(Server, TheLimiterHasTheServerRefuseFewerConnectsThanBlindBackoff) {
     EXPECT_TRUE(gated_failures.empty()) << gated_failures.size() << " of 64 opens failed";
     EXPECT_GT(blind, 0) << "the server was never full: the test proves nothing";
     EXPECT_LT(gated, blind);
+}
+
+// Spec 8.2: refused connects are connguard_attempt_failures_total{class="capacity"},
+// which equals the server's own count of refusals when nothing else connects
+// (Aborted_connects: MariaDB counts there a 1040 refused to an account
+// without admin rights).
+TEST_F(Server, MetricsCountEveryConnectTheServerRefused) {
+    Captured log;
+    const long before = global_status("Aborted_connects");
+    Metrics metrics;
+    {
+        const EventSubscription observing = add_event_sink(metrics.sink());
+        EXPECT_TRUE(storm(s(), kBlind, log).empty());    // every caller for itself: many refusals
+        EXPECT_TRUE(storm(s(), kPatient, log).empty());  // through the gate
+    }
+    const long refused = global_status("Aborted_connects") - before;
+    EXPECT_GT(refused, 0) << "the server was never full: the test proves nothing";
+    EXPECT_EQ(metrics.value("connguard_attempt_failures_total", {{"class", "capacity"}}), refused);
+    const double connects = metrics.value("connguard_connects_total");
+    EXPECT_EQ(connects, 2 * 64);  // every caller of both storms
+    EXPECT_EQ(metrics.value("connguard_attempts_total"),
+              connects + metrics.value("connguard_attempt_failures_total"));
+    EXPECT_GT(metrics.value("connguard_connects_retried_total"), 0);
+    EXPECT_EQ(metrics.value("connguard_give_ups_total"), 0);
+    EXPECT_EQ(metrics.value("connguard_connect_duration_seconds", {{"outcome", "connected"}}), connects);
+    EXPECT_EQ(metrics.value("connguard_limiter_holding", {{"server", target()}}), 0);  // all closed
+    const std::string rendered = metrics.prometheus_text() + metrics.snapshot_json();
+    EXPECT_EQ(rendered.find(s().password), std::string::npos);
+    EXPECT_NE(rendered.find("connguard_attempt_failures_total{service=\"test\",target=\"mariadb://" +
+                            s().user + ":***@"),
+              std::string::npos)
+        << rendered;
+}
+
+TEST_F(Server, ASinkThatThrowsOnConnectedChangesNothing) {
+    const std::shared_ptr<Clock> clock = std::make_shared<SteadyClock>();  // a gate of its own
+    MySQLDBOptions options;
+    options.clock = clock;
+    const std::shared_ptr<Gate> gate = Gate::of(target(), kPatient, clock, random_seed);
+    const EventSubscription sink = add_event_sink([](const Event& e) {
+        if (e.name == EventName::Connected) throw std::runtime_error("the sink's bug");
+    });
+    MySQLDB db(options);
+    db.open(s().host, s().port, s().user, s().password, s().database, kPatient);
+    EXPECT_TRUE(db.is_open());
+    EXPECT_EQ(gate->state().holding, 1);
+    db.close();
+    EXPECT_EQ(gate->state().in_use, 0);
 }
 
 TEST_F(Server, CloseAndTheDestructorReportTheReleaseToTheGate) {

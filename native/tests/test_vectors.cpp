@@ -17,21 +17,27 @@
 
 #include "connguard/call.hpp"
 #include "connguard/classification.hpp"
+#include "connguard/connect_error.hpp"
 #include "connguard/decision.hpp"
+#include "connguard/events.hpp"
+#include "connguard/gate.hpp"
 #include "connguard/limiter.hpp"
 #include "connguard/mask.hpp"
 #include "connguard/policy_set.hpp"
 #include "connguard/report.hpp"
+#include "connguard/retry_connect.hpp"
 #include "connguard/splitmix64.hpp"
+#include "instant_clock.hpp"
 
 namespace connguard {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::array<const char*, 10> kFiles = {
+constexpr std::array<const char*, 11> kFiles = {
     "splitmix64.json", "classification.json", "effective_policy.json", "decision.json", "invalid_policy.json",
-    "limiter.json",    "call.json",           "error_codes.json",      "report.json",   "mask.json"};
+    "limiter.json",    "call.json",           "error_codes.json",      "report.json",   "mask.json",
+    "events.json"};
 constexpr const char* kFileName = "vector.toml";  // the file name errors must name
 
 std::filesystem::path vector_path(const char* file) {
@@ -426,6 +432,101 @@ TEST_P(MaskVectors, Matches) {
     EXPECT_EQ(mask_dsn(data().at("text").get<std::string>()), data().at("expect").get<std::string>());
 }
 
+// An event as events.json writes it: [name, fields], the times left out and
+// a delay that is not null written "sleep" (spec 8.1).
+json event_json(const Event& e) {
+    const json code = e.code ? json(*e.code) : json(nullptr);
+    const json error_class = e.error_class ? json(std::string(to_string(*e.error_class))) : json(nullptr);
+    json fields = json::object();
+    switch (e.name) {
+        case EventName::Granted:
+        case EventName::Released: break;
+        case EventName::Attempt: fields["attempt"] = e.attempt.value(); break;
+        case EventName::Failed:
+            fields = {{"attempt", e.attempt.value()}, {"code", code}, {"class", error_class}};
+            break;
+        case EventName::Retry:
+            fields = {{"attempt", e.attempt.value()}, {"delay", e.delay ? json("sleep") : json(nullptr)}};
+            break;
+        case EventName::GiveUp:
+            fields = {{"reason", std::string(to_string(e.reason.value()))},
+                      {"attempts", e.attempts.value()},
+                      {"code", code},
+                      {"class", error_class}};
+            break;
+        case EventName::Connected: fields["attempts"] = e.attempts.value(); break;
+        case EventName::Limit:
+            fields = {{"limit", e.limit.value()},
+                      {"holding", e.holding.value()},
+                      {"in_flight", e.in_flight.value()},
+                      {"queued", e.queued.value()}};
+            break;
+    }
+    return json::array({std::string(to_string(e.name)), fields});
+}
+
+constexpr const char* kServer = "vectors:3306";
+
+// What the vector leaves out: each event names its call or its gate, and has
+// the times spec 8.1 gives it.
+void expect_where_and_when(const Event& e) {
+    const std::string name(to_string(e.name));
+    if (e.name == EventName::Released || e.name == EventName::Limit) {
+        EXPECT_EQ(e.server, kServer) << name;
+        EXPECT_EQ(e.service + e.target, "") << name;
+        return;
+    }
+    EXPECT_EQ(e.service, "default") << name;
+    EXPECT_EQ(e.target, "-") << name;
+    EXPECT_EQ(e.server, "") << name;
+    EXPECT_EQ(e.waited.has_value(), e.name == EventName::Granted) << name;
+    EXPECT_EQ(e.elapsed.has_value(), e.name != EventName::Granted && e.name != EventName::Attempt) << name;
+}
+
+class EventVectors : public VectorTest {};
+
+// The real runner with one caller in test mode: scripted attempts, a clock on
+// which nothing waits and, gated, a fresh gate whose probe fires at once.
+TEST_P(EventVectors, Matches) {
+    const Policy policy = PolicySet::parse(data().at("policy").get<std::string>(), kFileName).defaults();
+    const std::vector<json> script = data().at("script").get<std::vector<json>>();
+    std::size_t next = 0;
+    const Attempt attempt = [&](double /*timeout*/) -> std::optional<AttemptFailure> {
+        const json& outcome = script.at(next++);
+        if (outcome == "ok") return std::nullopt;
+        return AttemptFailure{code_of(outcome), "HY000", "scripted"};
+    };
+    const SeedSource seed = [] { return std::uint64_t{1}; };
+    const auto clock = std::make_shared<InstantClock>();
+    Slot kept;  // a connection the script leaves open: released unobserved, at the end
+    std::vector<Event> events;
+    {
+        const EventSubscription observing = add_event_sink([&](const Event& e) { events.push_back(e); });
+        try {
+            if (data().at("gated").get<bool>()) {
+                const auto gate = std::make_shared<Gate>(policy, 1, clock, kServer);
+                kept = retry_connect_gated(policy, CallSite{}, attempt, *gate, LogSink(), seed).slot;
+            } else {
+                retry_connect(policy, CallSite{}, attempt, *clock, LogSink(), seed);
+            }
+        } catch (const ConnectError&) {
+            // how it ended is the events' to say
+        }
+        if (next < script.size() && script[next] == "close") {
+            ++next;
+            kept.release();
+        }
+    }
+    EXPECT_EQ(next, script.size()) << "script steps used";
+    json actual = json::array();
+    for (const Event& e : events) {
+        actual.push_back(event_json(e));
+        expect_where_and_when(e);
+    }
+    EXPECT_EQ(actual, data().at("events"))
+        << "\n   got " << actual.dump() << "\nwanted " << data().at("events").dump();
+}
+
 INSTANTIATE_TEST_SUITE_P(Vectors, SplitMix64Vectors, ::testing::ValuesIn(load_cases("splitmix64.json")),
                          case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, ClassificationVectors,
@@ -442,6 +543,7 @@ INSTANTIATE_TEST_SUITE_P(Vectors, ErrorCodeVectors, ::testing::ValuesIn(load_cas
                          case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, ReportVectors, ::testing::ValuesIn(load_cases("report.json")), case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, MaskVectors, ::testing::ValuesIn(load_cases("mask.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Vectors, EventVectors, ::testing::ValuesIn(load_cases("events.json")), case_name);
 
 }  // namespace
 }  // namespace connguard

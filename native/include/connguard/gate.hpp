@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "connguard/clock.hpp"
 #include "connguard/limiter.hpp"
@@ -46,26 +47,33 @@ private:
 };
 
 // Always owned by a std::shared_ptr: the Slots it hands out keep it alive.
+// It emits the limiter's events (spec 8.1, events.hpp) under its lock: `limit`
+// from the report that changed the limit, `released` when a Slot is released.
 class Gate : public std::enable_shared_from_this<Gate> {
 public:
     // `policy.limiter` sets the limits and the policy's backoff paces probes;
-    // `clock` times the probes and every wait.
-    Gate(const Policy& policy, std::uint64_t seed, std::shared_ptr<Clock> clock);
+    // `clock` times the probes and every wait; `server` names the gate in its
+    // events ("host:port" or the socket path).
+    Gate(const Policy& policy, std::uint64_t seed, std::shared_ptr<Clock> clock, std::string server = "");
     Gate(const Gate&) = delete;
     Gate& operator=(const Gate&) = delete;
 
-    // The process's gate for `target` ("host:port") on `clock`, made by the
-    // first caller: its policy sets the limits, `seed` is drawn only then.
-    // Callers on different clocks (a test's fake one) get different gates.
+    // The process's gate for `target` ("host:port", or the socket path) on
+    // `clock`, made by the first caller: its policy sets the limits, `seed` is
+    // drawn only then, and `target` is its server. Callers on different clocks
+    // (a test's fake one) get different gates.
     static std::shared_ptr<Gate> of(const std::string& target, const Policy& policy,
                                     const std::shared_ptr<Clock>& clock,
                                     const std::function<std::uint64_t()>& seed);
+    // Every gate of() has made, for metrics to read their state.
+    static std::vector<std::shared_ptr<Gate>> all();
 
     class Ticket;
     // A caller's ticket for one call, not yet in the queue: join() puts it there.
     Ticket ticket();
 
     Clock& clock() const noexcept { return *clock_; }
+    const std::string& server() const noexcept { return server_; }
 
     struct State {
         int limit;
@@ -96,7 +104,9 @@ private:
 
     mutable std::mutex mutex_;
     std::shared_ptr<Clock> clock_;
+    std::string server_;
     Limiter limiter_;
+    int limit_ = 0;                          // the limit as events last told it
     std::map<Limiter::Waiter, Turn> turns_;  // node-based: a Turn stays put while its caller waits
     Limiter::Waiter next_waiter_ = 1;
     std::optional<double> probe_due_;  // when the armed probe timer fires

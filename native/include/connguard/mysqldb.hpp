@@ -54,8 +54,9 @@ public:
     // every attempt starts from a fresh mysql_init, so a failed open() leaves
     // the object ready for the next. With policy.limiter.enabled, attempts go
     // through the process's gate for host:port (spec 6), and close() hands the
-    // slot on. Throws ConnectError on give-up, PolicyError for a bad
-    // $CONNGUARD_POLICY file.
+    // slot on. Emits the call's events to the process's sinks (events.hpp).
+    // Throws ConnectError on give-up, PolicyError for a bad $CONNGUARD_POLICY
+    // file.
     void open(const std::string& host, unsigned int port, const std::string& username,
               const std::string& password, const std::string& database);
     // The same with an explicit policy; `service` names the caller in log

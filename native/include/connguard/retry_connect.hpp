@@ -1,7 +1,8 @@
 // One call (spec 7) run on threads: the engine's Call decides, and this runner
 // performs its actions: attempts with their cap, sleeps on a Clock, waits at a
-// limiter Gate (spec 6.1) and logs to a LogSink. Driver-free: MySQLDB runs it
-// with Connector/C attempts, unit tests with scripted ones.
+// limiter Gate (spec 6.1), logs to a LogSink and emits the call's events to
+// the process's event sinks (events.hpp, spec 8.1). Driver-free: MySQLDB runs
+// it with Connector/C attempts, unit tests with scripted ones.
 #pragma once
 
 #include <cstdint>
