@@ -255,3 +255,97 @@ export class QueueTimeoutError extends Error {
   readonly target: string;
   readonly waited: number;
 }
+
+/** The events of docs/spec.md 8.1, each published on the node:diagnostics_channel channel `connguard:<name>`. */
+export type EventName = 'granted' | 'attempt' | 'failed' | 'retry' | 'give_up' | 'connected' | 'released' | 'limit';
+export const CHANNELS: { readonly [N in EventName]: `connguard:${N}` };
+
+/** What every call event carries: the service (`default` for `[default]`) and the target, masked (`-` when unknown). */
+export interface CallEventBase {
+  readonly service: string;
+  readonly target: string;
+}
+/** A gated call's wait returned a turn, `waited` seconds after it joined or went back to the queue. */
+export interface GrantedEvent extends CallEventBase {
+  readonly name: 'granted';
+  readonly waited: number;
+}
+/** Attempt `attempt` (1 for the first) starts. */
+export interface AttemptEvent extends CallEventBase {
+  readonly name: 'attempt';
+  readonly attempt: number;
+}
+/** An attempt failed to connect; `code` null: a network error. `elapsed`: seconds since the call started. */
+export interface FailedEvent extends CallEventBase {
+  readonly name: 'failed';
+  readonly attempt: number;
+  readonly code: number | null;
+  readonly class: ErrorClass;
+  readonly elapsed: number;
+}
+/** The call retries after `attempt`: `delay` seconds of sleep, or null: it waits at the gate. */
+export interface RetryEvent extends CallEventBase {
+  readonly name: 'retry';
+  readonly attempt: number;
+  readonly delay: number | null;
+  readonly elapsed: number;
+}
+/** The call gave up; `code` and `class` null when it never attempted. */
+export interface GiveUpEvent extends CallEventBase {
+  readonly name: 'give_up';
+  readonly reason: Reason;
+  readonly attempts: number;
+  readonly elapsed: number;
+  readonly code: number | null;
+  readonly class: ErrorClass | null;
+}
+/** The call connected after `attempts` attempts. */
+export interface ConnectedEvent extends CallEventBase {
+  readonly name: 'connected';
+  readonly attempts: number;
+  readonly elapsed: number;
+}
+/** A gated connection's slot went back to the gate of `server` (host:port, or the socket path). */
+export interface ReleasedEvent {
+  readonly name: 'released';
+  readonly server: string;
+}
+/** A limiter event changed `server`'s limit: the limiter's state after it. */
+export interface LimitEvent {
+  readonly name: 'limit';
+  readonly server: string;
+  readonly limit: number;
+  readonly holding: number;
+  readonly in_flight: number;
+  readonly queued: number;
+}
+export type ConnguardEvent =
+  | GrantedEvent | AttemptEvent | FailedEvent | RetryEvent | GiveUpEvent | ConnectedEvent | ReleasedEvent | LimitEvent;
+
+/** A counter or gauge of a snapshot (docs/spec.md 8.3), by its Prometheus name. */
+export interface ValueSeries {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+/** The duration histogram: `buckets` are `[le, cumulative count]`, the last `['+Inf', count]`. */
+export interface HistogramSeries {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly count: number;
+  readonly sum: number;
+  readonly buckets: ReadonlyArray<readonly [number | '+Inf', number]>;
+}
+export type Series = ValueSeries | HistogramSeries;
+
+/**
+ * The metrics of docs/spec.md 8.2 in memory, from start() to stop(): counters
+ * and the duration histogram from the events, the limiter's gauges read from
+ * the process's gates by snapshot().
+ */
+export class Metrics {
+  start(): this;
+  stop(): void;
+  /** Sorted by name, then labels. */
+  snapshot(): Series[];
+}

@@ -1,11 +1,13 @@
 import connguard from './index.js';
 
 export const {
+  CHANNELS,
   Call,
   CallError,
   DEFAULT_POLICY,
   Decision,
   Limiter,
+  Metrics,
   PolicyError,
   PolicySet,
   PoolTimeoutError,

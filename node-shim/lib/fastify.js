@@ -3,6 +3,7 @@
 // probe (`SELECT NOW()`) and later connects retry per the policy.
 
 const { createConnection } = require('./connection');
+require('./metrics'); // OpenTelemetry, on at load when installed, as with the main entry
 const { createPool } = require('./pool');
 const { resolvePolicy } = require('./policy');
 

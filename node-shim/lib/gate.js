@@ -11,12 +11,19 @@
 // nothing would ever close it. So while callers wait that the limiter cannot
 // admit, the gate closes idle pooled connections, one per waiter, and their
 // slots go to the queue's head.
+//
+// A gate emits the limiter's events (lib/events.js): `limit` from the report
+// that changed the limit, before the caller's next action, and `released`.
 
 const { newSeed } = require('./decision');
+const events = require('./events');
 const { Limiter } = require('./limiter');
+const testing = require('./testing');
 
 class Gate {
-  constructor(policy, seed = newSeed()) {
+  /** `server`: the gate's key, as events name it (host:port, or the socket path). */
+  constructor(policy, seed = newSeed(), server = '-') {
+    this.server = server;
     this.limiter = new Limiter(policy, seed);
     this.reclaimers = new Set(); // each pool's reclaimIdle()
     this.closing = new Set(); // idle connections closed for waiters, their slots not yet released
@@ -51,11 +58,19 @@ class Gate {
     return new Ticket(this);
   }
 
+  /** One limiter event, `event(limiter)`: its `limit` event if the limit changed, then its answer carried out. */
+  report(event) {
+    const before = this.limiter.limit;
+    const answer = event(this.limiter);
+    if (this.limiter.limit !== before) events.limit(this.server, this.limiter);
+    this.apply(answer);
+  }
+
   // Carries out the limiter's answer to an event: wake the granted, arm the probe.
   apply({ granted, probeIn }) {
     for (const ticket of granted) ticket.grant();
     // Unref'd: an armed probe outlives its waiters when they leave, and must not keep the process up.
-    if (probeIn !== null) setTimeout(() => this.apply(this.limiter.probe()), probeIn * 1000).unref();
+    if (probeIn !== null) setTimeout(() => this.report((limiter) => limiter.probe()), testing.sleepFor(probeIn) * 1000).unref();
     this.reclaim();
   }
 }
@@ -121,7 +136,7 @@ class Ticket {
 
   report(event) {
     this.turn = false;
-    this.gate.apply(event(this.gate.limiter));
+    this.gate.report(event);
   }
 }
 
@@ -137,7 +152,8 @@ class Slot {
     if (!this.held) return;
     this.held = false;
     this.gate.closing.delete(this.connection); // before the grant, which may reclaim again
-    this.gate.apply(this.gate.limiter.released());
+    this.gate.report((limiter) => limiter.released());
+    events.released(this.gate.server);
   }
 }
 
@@ -147,10 +163,20 @@ const gates = new Map();
 function gateFor(key, policy) {
   let gate = gates.get(key);
   if (gate === undefined) {
-    gate = new Gate(policy);
+    gate = new Gate(policy, newSeed(), key);
     gates.set(key, gate);
   }
   return gate;
 }
 
-module.exports = { Gate, gateFor };
+/** The process's gates, for the gauges of lib/metrics.js. */
+function liveGates() {
+  return gates.values();
+}
+
+/** Forgets every gate (test mode's reset): calls under way keep theirs, new calls get new ones. */
+function dropGates() {
+  gates.clear();
+}
+
+module.exports = { Gate, dropGates, gateFor, liveGates };

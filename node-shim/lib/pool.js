@@ -101,6 +101,7 @@ class Acquire {
       reporter: context.reporter,
       signal: this.cancel.signal,
       started: this.started,
+      before: () => this.needed(),
     }).then(
       (connection) => {
         ended();
@@ -114,8 +115,12 @@ class Acquire {
     );
   }
 
-  attempt(cap) {
+  // Before each attempt: once the pool has a free connection (or is full or closed), none is opened.
+  needed() {
     if (!mysql2.opensConnection(this.pool)) throw UNNEEDED;
+  }
+
+  attempt(cap) {
     return new Promise((resolve, reject) => {
       mysql2.openPooled(this.pool, this.getConnection, cap, (error, connection) => (error ? reject(error) : resolve(connection)));
     });

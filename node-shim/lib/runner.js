@@ -4,14 +4,17 @@
 // order. It decides nothing: it waits, attempts and reports.
 
 const { performance } = require('node:perf_hooks');
-const { setTimeout: sleep } = require('node:timers/promises');
+const { setImmediate: tick, setTimeout: sleep } = require('node:timers/promises');
 const { Call } = require('./call');
 const { newSeed } = require('./decision');
+const events = require('./events');
+const testing = require('./testing');
 
 /** Seconds on a monotonic clock, and a sleep of seconds: swapped for a fake in unit tests. */
 const realClock = Object.freeze({
   now: () => performance.now() / 1000,
-  sleep: (seconds, signal) => sleep(seconds * 1000, undefined, { signal }),
+  // No sleep at all takes a turn of the event loop, not a timer's millisecond.
+  sleep: (seconds, signal) => (seconds > 0 ? sleep(seconds * 1000, undefined, { signal }) : tick(undefined, { signal })),
 });
 
 /**
@@ -27,17 +30,24 @@ const realClock = Object.freeze({
  *   (the connection then gives its slot back at once).
  * - `ticket`: the caller's place at the target's gate (lib/gate.js), or null
  *   for a call that goes through no gate.
- * - `reporter`: where retries and the give-up are told (lib/report.js).
+ * - `reporter`: where retries and the give-up are told (lib/report.js), and
+ *   the service and target of the call's events (lib/events.js).
  * - `signal`: aborts waiting at the gate or sleeping, not an attempt under
  *   way; the call then rejects with its reason.
  * - `started`: when the call's clock started (`clock.now()` seconds), if before now.
+ * - `before()`: called before each attempt; what it throws abandons the call
+ *   (a pool's caller that no longer needs a new connection).
+ *
+ * Test mode (lib/testing.js) caps the policy's attempts and makes every sleep 0.
  */
-async function run({ policy, attempt, driver, ticket = null, reporter, signal, clock = realClock, started = clock.now(), seed = newSeed() }) {
+async function run({ policy, attempt, driver, ticket = null, reporter, signal, clock = realClock, started = clock.now(), seed = newSeed(), before }) {
   signal?.throwIfAborted();
-  const call = new Call(policy, seed, ticket !== null);
+  const call = new Call(testing.callPolicy(policy), seed, ticket !== null);
   const t = () => clock.now() - started;
   let last = null; // the driver's last failure to connect
   let connection;
+  let attempts = 0;
+  let queued = 0; // when the ticket last joined the queue, or went back to its head
 
   // Cancelled, or an error that is not a connection failure: the call leaves its ticket, and the error goes on.
   const abandon = (error) => {
@@ -48,8 +58,12 @@ async function run({ policy, attempt, driver, ticket = null, reporter, signal, c
   // The actions that take no time; each list the call answers ends in at most one that does.
   const perform = (action) => {
     switch (action.do) {
-      case 'join': return ticket.join();
-      case 'rejected': return ticket.rejected();
+      case 'join':
+        queued = t();
+        return ticket.join();
+      case 'rejected':
+        queued = t();
+        return ticket.rejected();
       case 'left': return ticket.left();
       case 'connected': {
         const slot = ticket.connected(connection);
@@ -62,8 +76,12 @@ async function run({ policy, attempt, driver, ticket = null, reporter, signal, c
         }
         return undefined;
       }
-      case 'retry': return reporter.retry(action, last);
-      case 'give_up': throw reporter.giveUp(action, last, ticket?.gate.limiter);
+      case 'retry':
+        events.retry(reporter, action);
+        return reporter.retry(action, last);
+      case 'give_up':
+        events.giveUp(reporter, action);
+        throw reporter.giveUp(action, last, ticket?.gate.limiter);
       default: throw new Error(`connguard runner: unknown action ${action.do}`);
     }
   };
@@ -71,23 +89,38 @@ async function run({ policy, attempt, driver, ticket = null, reporter, signal, c
   // The actions that take time, each answered by the call's next event.
   const waits = {
     async wait({ until }) {
+      const waiting = !ticket.turn; // else the gate let it in as it joined: it waited 0
       const granted = await ticket.wait(until - t(), signal).catch(abandon);
-      return granted ? call.granted(t()) : call.expired(t());
+      if (!granted) return call.expired(t());
+      const now = t();
+      events.granted(reporter, waiting ? now - queued : 0);
+      return call.granted(now);
     },
     async sleep({ delay }) {
-      await clock.sleep(delay, signal).catch(abandon);
+      await clock.sleep(testing.sleepFor(delay), signal).catch(abandon);
       return call.woke(t());
     },
     async attempt({ timeout }) {
       try {
+        before?.();
+      } catch (error) {
+        abandon(error);
+      }
+      attempts += 1;
+      events.attempt(reporter, attempts);
+      try {
         connection = await capped(attempt, timeout, driver);
-        return call.succeeded(t());
       } catch (error) {
         const failed = driver.failure(error);
         if (failed === null) return abandon(error);
         last = error;
-        return call.failed(t(), failed.code);
+        const now = t();
+        const actions = call.failed(now, failed.code);
+        // Before the actions it answers: the gate's reports, the retry or the give-up.
+        events.failed(reporter, attempts, failed.code, actions, now);
+        return actions;
       }
+      return call.succeeded(t());
     },
   };
 
@@ -95,7 +128,10 @@ async function run({ policy, attempt, driver, ticket = null, reporter, signal, c
   for (;;) {
     let next = null;
     for (const action of actions) {
-      if (action.do === 'done') return connection;
+      if (action.do === 'done') {
+        events.connected(reporter, action);
+        return connection;
+      }
       if (action.do in waits) next = waits[action.do](action);
       else perform(action);
     }

@@ -3,7 +3,10 @@
 // The Node clients of `connguard storm --adapter node`: one promise per client
 // over mysql2. It speaks the storm worker protocol of
 // python/connguard/storm/worker.py: a job as one JSON line on stdin, "ready",
-// then "go", one JSON line per client, {"end": true}.
+// then "go", one JSON line per client, {"end": true}. With "metrics": true in
+// the job, it counts connguard's metrics over the run (connguard.Metrics) and
+// writes {"metrics": SNAPSHOT} just before {"end": true}: [] for the
+// strategies that do not go through connguard.
 //
 // Strategies: "none" is plain mysql2 (one connect, no retry); "tenacity" is a
 // line-for-line port of the Python workers' tenacity retry; "connguard" is the
@@ -21,7 +24,7 @@ const readline = require('node:readline');
 const { setTimeout: sleep } = require('node:timers/promises');
 const mysql = require('mysql2/promise');
 // By its package name, as a user requires it: the public API only.
-const { createConnection, errorCode, formatDuration, parsePolicy } = require('connguard');
+const { Metrics, createConnection, errorCode, formatDuration, parsePolicy } = require('connguard');
 
 /** Seconds on a monotonic clock. */
 const now = () => performance.now() / 1000;
@@ -152,7 +155,7 @@ function readJob(line) {
     if (!ok) throw new Error(`the job needs ${what}`);
   };
   expect(typeof job === 'object' && job !== null, 'to be a JSON object');
-  const { strategy, clients, hold, holds, deadline, slots, connect } = job;
+  const { strategy, clients, hold, holds, deadline, slots, connect, metrics = false } = job;
   expect(typeof strategy === 'string', '"strategy" (a string)');
   expect(Number.isInteger(clients) && clients >= 0, '"clients" (an integer >= 0)');
   expect(Number.isFinite(hold) && hold >= 0, '"hold" (seconds >= 0)');
@@ -164,17 +167,42 @@ function readJob(line) {
   );
   expect(Number.isFinite(deadline) && deadline >= 0, '"deadline" (seconds >= 0)');
   expect(strategy !== 'oracle' || (Number.isInteger(slots) && slots >= 1), 'for the oracle "slots" (an integer >= 1)');
+  expect(typeof metrics === 'boolean', '"metrics" (true or false) when given');
   expect(typeof connect === 'object' && connect !== null, '"connect" (an object)');
   const { host, port, user, password, database } = connect;
   expect([host, user, password, database].every((v) => typeof v === 'string'), 'connect strings host, user, password, database');
   expect(Number.isInteger(port), 'connect.port (an integer)');
   /** @type {number[]} */
   const each = holds ?? Array.from({ length: clients }, () => hold);
+  /** @type {(() => import('connguard').Series[]) | null} */
+  let snapshot = null; // with "metrics": what the worker's metrics line shows
+  if (metrics) {
+    // Only the connguard strategy emits events: the others' snapshot is [].
+    const counted = strategy === 'connguard' ? new Metrics().start() : null;
+    snapshot = () => counted?.snapshot() ?? [];
+  }
   return {
     connect: connector(strategy, { host, port, user, password, database }, deadline),
     sql: each.map((h) => `SELECT SLEEP(${h})`),
     oracle: strategy === 'oracle' ? new Semaphore(slots) : null,
+    snapshot,
   };
+}
+
+/**
+ * The snapshot once every slot is released: a slot goes back when the server has
+ * closed its end, after the client's end() resolved (bounded: 2 s).
+ * @param {() => import('connguard').Series[]} snapshot
+ */
+async function settled(snapshot) {
+  const held = (/** @type {import('connguard').Series[]} */ series) =>
+    series.some((s) => s.name === 'connguard_limiter_holding' && 'value' in s && s.value > 0);
+  for (let waited = 0; waited < 2000; waited += 10) {
+    const now = snapshot();
+    if (!held(now)) return now;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return snapshot();
 }
 
 /**
@@ -255,6 +283,10 @@ async function main() {
   start = now();
   release();
   await Promise.all(runs);
+  if (job.snapshot) {
+    const snapshot = await settled(job.snapshot);
+    process.stdout.write(`${JSON.stringify({ metrics: snapshot })}\n`);
+  }
   // Exit at once: a socket the server has yet to close must not hold up the storm.
   process.stdout.write(`${JSON.stringify({ end: true })}\n`, () => process.exit(0));
 }

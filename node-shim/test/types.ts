@@ -1,7 +1,12 @@
 // Compiled by `npm run lint` (tsc --noEmit): the declarations as a TypeScript user writes them.
+import { subscribe } from 'node:diagnostics_channel';
 import Fastify from 'fastify';
-import { Call, CallError, createConnection, createPool, giveUpInfo, Limiter, loadPolicy, PoolTimeoutError, QueueTimeoutError, retryCall } from 'connguard';
+import {
+  Call, CallError, CHANNELS, type ConnguardEvent, createConnection, createPool, giveUpInfo, Limiter, loadPolicy, Metrics,
+  PoolTimeoutError, QueueTimeoutError, retryCall,
+} from 'connguard';
 import connguardMysql, { type MySQLPromisePool } from 'connguard/fastify';
+import { resetGates, setTesting } from 'connguard/testing';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,4 +46,18 @@ export async function example(): Promise<void> {
   const app = Fastify();
   await app.register(connguardMysql, { promise: true, connectionString: 'mysql://app@127.0.0.1/main', service: 'webui' });
   await app.mysql.query('SELECT NOW()');
+
+  subscribe(CHANNELS.failed, (message) => {
+    const event = message as ConnguardEvent;
+    if (event.name === 'failed') console.log(event.class, event.code ?? 'network', event.target);
+  });
+  const metrics = new Metrics().start();
+  setTesting(true, { attempts: 3 });
+  resetGates();
+  for (const series of metrics.snapshot()) {
+    if ('buckets' in series) console.log(series.count, series.buckets.at(-1)?.[0]);
+    else console.log(series.name, series.labels.service, series.value);
+  }
+  metrics.stop();
+  setTesting(false);
 }

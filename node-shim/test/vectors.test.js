@@ -2,14 +2,18 @@
 // The shared conformance vectors (tests/vectors/*.json, docs/spec.md section 5).
 
 const assert = require('node:assert/strict');
+const dc = require('node:diagnostics_channel');
 const fs = require('node:fs');
 const path = require('node:path');
 const { describe, test } = require('node:test');
-const { Call, CallError, Decision, Limiter, PolicyError, PolicySet, QueueTimeoutError, SplitMix64, classify, codeInfo, maskDsn } = require('..');
+const {
+  CHANNELS, Call, CallError, Decision, Limiter, PolicyError, PolicySet, QueueTimeoutError, SplitMix64, classify, codeInfo, maskDsn, retryCall,
+} = require('..');
 const CODES = require('../lib/codes');
 const { Reporter, giveUpLine, giveUpSummary } = require('../lib/report');
+const { resetGates, setTesting } = require('../testing');
 const codesScript = require('../scripts/codes');
-const { recordingLogger } = require('./unit/fakes');
+const { recordingLogger, scripted } = require('./unit/fakes');
 
 const VECTORS = path.resolve(__dirname, '../../tests/vectors');
 
@@ -33,6 +37,43 @@ function assertClose(actual, expected, where) {
   } else {
     assert.equal(actual, expected, where);
   }
+}
+
+// events.json: a gated call's target (a password, masked in events), and the server its gate is keyed by.
+const TARGET = 'mysql://app:s3cret@db:3306/main';
+const SERVER = 'db:3306';
+
+/**
+ * The events the runner emits (retryCall, with a fake connect answering by
+ * `script`, in test mode), as the vector has them: `[name, fields]` without
+ * times and labels; the labels are checked here.
+ */
+async function observeEvents(policy, gated, script) {
+  const seen = [];
+  const onEvent = (message) => {
+    const { name, service, target, server, waited, elapsed, ...fields } = message;
+    if (name === 'released' || name === 'limit') assert.equal(server, SERVER, name);
+    else assert.deepEqual([service, target], ['default', gated ? maskDsn(TARGET) : '-'], name);
+    if (typeof fields.delay === 'number') fields.delay = 'sleep';
+    seen.push([name, fields]);
+  };
+  const { connect, onClose, left } = scripted(script);
+  for (const name of Object.values(CHANNELS)) dc.subscribe(name, onEvent);
+  setTesting(true);
+  resetGates();
+  try {
+    const connection = await retryCall(policy, connect, { target: gated ? TARGET : undefined, onClose, logger: recordingLogger() })
+      .catch(() => null);
+    if (left[0] === 'close') {
+      left.shift();
+      connection.close();
+    }
+  } finally {
+    setTesting(false);
+    for (const name of Object.values(CHANNELS)) dc.unsubscribe(name, onEvent);
+  }
+  assert.deepEqual(left, [], 'the script was played to its end');
+  return seen;
 }
 
 const RUNNERS = {
@@ -112,6 +153,9 @@ const RUNNERS = {
         assertClose(feed(), step.expect, where);
       }
     });
+  },
+  async 'events.json'(c) {
+    assert.deepEqual(await observeEvents(policyOf({ ...c, service: null }), c.gated, c.script), c.events);
   },
   'error_codes.json'(c) {
     const { code, symbol, class: errorClass, meaning, advice } = c;

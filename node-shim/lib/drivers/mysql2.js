@@ -30,19 +30,20 @@ function describeTarget(config) {
 }
 
 /**
- * The server mysql2 options reach, as gates are keyed: `socket PATH`, else
- * `host:port` with the host lowercased and mysql2's defaults (localhost, 3306).
- * mysql2 reaches `localhost` over TCP (only socketPath means the socket), so
- * `localhost` is a host here, not the socket as for the C clients. Options
- * win over the URL, as in mysql2. null for a caller's own `stream`, whose
- * server connguard cannot know.
+ * The server mysql2 options reach, as gates are keyed and events name it
+ * (docs/spec.md 8.1): the socket path, else `host:port` with the host
+ * lowercased and mysql2's defaults (localhost, 3306). mysql2 reaches
+ * `localhost` over TCP (only socketPath means the socket), so `localhost` is
+ * a host here, not the socket as for the C clients. Options win over the
+ * URL, as in mysql2. null for a caller's own `stream`, whose server connguard
+ * cannot know.
  */
 function targetKey(config) {
   if (config.stream) return null;
   const { ConnectionConfig } = require('mysql2');
   const url = config.uri ? ConnectionConfig.parseUrl(config.uri) : {};
   const socketPath = config.socketPath || url.socketPath;
-  if (socketPath) return `socket ${socketPath}`;
+  if (socketPath) return socketPath;
   // An IPv6 host in brackets, whether mysql2's URL parser strips them (3.24) or not (3.9).
   const host = String(config.host || url.host || 'localhost').toLowerCase().replace(/^\[(.*)\]$/, '$1');
   const port = Number(config.port || url.port) || 3306;

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import connguard, { createConnection, createPool, giveUpInfo, loadPolicy, parsePolicy, PolicyError } from 'connguard';
 import connguardMysql, { connguardMysql as named } from 'connguard/fastify';
+import { resetGates, setTesting } from 'connguard/testing';
 
 const require = createRequire(import.meta.url);
 const POLICY = '[default]\nmax_attempts = 1\n\n[service.webui]\ndeadline = "3s"\n';
@@ -13,6 +14,8 @@ for (const fn of [createConnection, createPool, giveUpInfo, loadPolicy, parsePol
 assert.equal(connguard, require('connguard'));
 assert.equal(connguardMysql, require('connguard/fastify'));
 assert.equal(named, connguardMysql);
+assert.equal(setTesting, require('connguard/testing').setTesting);
+assert.equal(resetGates, require('connguard/testing').resetGates);
 
 assert.equal(parsePolicy(POLICY, { service: 'webui' }).deadline, 3);
 const file = fileURLToPath(new URL('connguard.toml', import.meta.url));

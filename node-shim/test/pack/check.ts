@@ -1,7 +1,8 @@
 // Compiled by pack.test.js (tsc, strict, module nodenext) in a fresh project that installed the packed tarball.
 import Fastify from 'fastify';
-import { createConnection, createPool, giveUpInfo, loadPolicy, parsePolicy, PoolTimeoutError, type Policy } from 'connguard';
+import { createConnection, createPool, giveUpInfo, loadPolicy, Metrics, parsePolicy, PoolTimeoutError, type Policy } from 'connguard';
 import { connguardMysql, type MySQLPromisePool } from 'connguard/fastify';
+import { resetGates, setTesting } from 'connguard/testing';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,4 +26,8 @@ export async function example(): Promise<void> {
   const app = Fastify();
   await app.register(connguardMysql, { promise: true, connectionString: 'mysql://app@127.0.0.1/main', service: 'webui' });
   await app.mysql.query('SELECT NOW()');
+  setTesting(true, { attempts: 2 });
+  resetGates();
+  const series: number = new Metrics().start().snapshot().length;
+  console.log(series);
 }

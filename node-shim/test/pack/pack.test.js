@@ -57,22 +57,22 @@ test('the tarball holds the runtime, README.md and LICENSE, and may be published
   const lib = fs.readdirSync(path.join(SHIM, 'lib'), { recursive: true })
     .filter((name) => name.endsWith('.js')).map((name) => `lib/${name}`);
   const expected = ['LICENSE', 'README.md', 'package.json', 'index.js', 'index.mjs', 'index.d.ts',
-    'fastify.mjs', 'fastify.d.ts', ...lib];
+    'fastify.mjs', 'fastify.d.ts', 'testing.js', 'testing.mjs', 'testing.d.ts', ...lib];
   assert.deepEqual(packed.files.map((file) => file.path).sort(), expected.sort());
   assert.deepEqual(fs.readFileSync(path.join(project, 'node_modules/connguard/LICENSE')),
     fs.readFileSync(path.join(SHIM, '../LICENSE')));
   assert.equal(require('../../package.json').private, undefined);
 });
 
-test('require() loads connguard and connguard/fastify', () => {
+test('require() loads connguard, connguard/fastify and connguard/testing; without OpenTelemetry nothing listens', () => {
   assert.match(ok(process.execPath, ['check.cjs']), /check\.cjs: ok/);
 });
 
-test('import loads connguard and connguard/fastify', () => {
+test('import loads connguard, connguard/fastify and connguard/testing', () => {
   assert.match(ok(process.execPath, ['check.mjs']), /check\.mjs: ok/);
 });
 
-test('tsc (strict, nodenext) accepts correct use of both entries', () => {
+test('tsc (strict, nodenext) accepts correct use of the entries', () => {
   const result = tsc('tsconfig.json');
   assert.equal(result.status, 0, result.stdout + result.stderr);
 });

@@ -1,5 +1,6 @@
 'use strict';
-// What the unit tests fake: mysql2's error shapes, and a logger that keeps its lines.
+// What the unit tests fake: mysql2's error shapes, a logger that keeps its
+// lines, a clock, and a connect function that follows a script.
 
 // A server's error packet, as mysql2 raises it.
 function serverError(errno, code, message) {
@@ -17,4 +18,34 @@ function recordingLogger() {
   return { lines, warn: keep('warn'), error: keep('error') };
 }
 
-module.exports = { denied, recordingLogger, refused, serverError, tooMany };
+/** A clock whose sleeps take no real time: each is recorded in `slept` and moves `now()` on. */
+function fakeClock() {
+  const clock = { t: 100, slept: [], now: () => clock.t };
+  clock.sleep = async (seconds) => {
+    clock.slept.push(seconds);
+    clock.t += seconds;
+  };
+  return clock;
+}
+
+/**
+ * A connect function whose attempts end as `script` says, in order: 'ok' (a
+ * connection whose close() releases the slot `onClose` gave it), a server
+ * error number, or null (a network error). `attempts()` counts the calls.
+ */
+function scripted(script) {
+  const outcomes = [...script];
+  let attempts = 0;
+  const connect = async () => {
+    attempts += 1;
+    const outcome = outcomes.shift();
+    if (outcome === 'ok') return { release: () => {}, close() { this.release(); } };
+    throw outcome === null ? refused() : serverError(outcome, 'ER_SCRIPTED', `error ${outcome}`);
+  };
+  const onClose = (connection, release) => {
+    connection.release = release;
+  };
+  return { connect, onClose, attempts: () => attempts, left: outcomes };
+}
+
+module.exports = { denied, fakeClock, recordingLogger, refused, scripted, serverError, tooMany };

@@ -48,12 +48,12 @@ test('the target key: host lowercased, mysql2\'s defaults, the socket when given
     [{}, 'localhost:3306'],
     [{ host: 'DB.Example.COM' }, 'db.example.com:3306'],
     [{ host: 'db', port: '3307' }, 'db:3307'],
-    [{ host: 'db', socketPath: '/run/mysqld/mysqld.sock' }, 'socket /run/mysqld/mysqld.sock'],
+    [{ host: 'db', socketPath: '/run/mysqld/mysqld.sock' }, '/run/mysqld/mysqld.sock'],
     [driver.options('mysql://app:pw@DB:3310/main'), 'db:3310'],
     [{ uri: 'mysql://app@db:3310/main', port: 3311 }, 'db:3311'],
     [driver.options('mysql://app@[::1]:3306/main'), '[::1]:3306'],
     [{ host: '::1' }, '[::1]:3306'],
-    [driver.options('mysql://app@localhost/main?socketPath=%2Ftmp%2Fmysql.sock'), 'socket /tmp/mysql.sock'],
+    [driver.options('mysql://app@localhost/main?socketPath=%2Ftmp%2Fmysql.sock'), '/tmp/mysql.sock'],
     [{ stream: new net.Socket() }, null],
   ];
   for (const [config, key] of cases) assert.equal(driver.targetKey(config), key, JSON.stringify(config.uri ?? config.host ?? config));

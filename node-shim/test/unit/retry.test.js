@@ -6,16 +6,7 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { giveUpInfo, parsePolicy, retryCall } = require('../..');
-const { denied, recordingLogger, refused, serverError, tooMany } = require('./fakes');
-
-function fakeClock() {
-  const clock = { t: 100, slept: [], now: () => clock.t };
-  clock.sleep = async (seconds) => {
-    clock.slept.push(seconds);
-    clock.t += seconds;
-  };
-  return clock;
-}
+const { denied, fakeClock, recordingLogger, refused, serverError, tooMany } = require('./fakes');
 
 function failing(...errors) {
   const caps = [];
