@@ -9,6 +9,10 @@ that readers do not see:
   in a function (C++: after hoisting its ``#include`` lines; JS: an async one).
 - ``<!-- doctest: given: CODE -->``: declarations of what the block uses but a
   reader supplies (a password, a connection); CODE may span lines.
+- ``<!-- doctest: diff: BEFORE AFTER -->`` on a ``diff`` block: an adoption,
+  exactly ``diff -U3 BEFORE AFTER`` without its two header lines, BEFORE and
+  AFTER being files of the repository that the language's own tests build and
+  run against the test server.
 
 Python blocks are always checked as the body of an ``async def``.
 """
@@ -27,7 +31,9 @@ DOCUMENTS = [
 ]
 
 _FENCE = re.compile(r"^(`{3,})(.*)$")
-_DIRECTIVE = re.compile(r"<!--\s*doctest:\s*(skip|body|given)\s*(?::\s*(.*?))?\s*-->", re.S)
+_DIRECTIVE = re.compile(
+    r"<!--\s*doctest:\s*(skip|body|given|diff)\s*(?::\s*(.*?))?\s*-->", re.S
+)
 
 
 @dataclass
@@ -39,6 +45,7 @@ class Block:
     skip: str | None = None
     body: bool = False
     given: list[str] = field(default_factory=list)
+    diff: tuple[str, str] | None = None  # (before, after): repository paths
 
     @property
     def name(self) -> str:
@@ -75,6 +82,9 @@ def blocks(document: Path) -> list[Block]:
                 block.skip = value
             elif kind == "body":
                 block.body = True
+            elif kind == "diff":
+                before, after = value.split()
+                block.diff = (before, after)
             else:
                 block.given.append(value)
         found.append(block)

@@ -45,6 +45,25 @@ def test_every_block_is_checked_or_says_why_not() -> None:
     assert all(b.skip for b in BLOCKS if b.skip is not None), "a skip needs a reason"
 
 
+ADOPTIONS = [b for b in BLOCKS if b.diff is not None]
+
+
+def test_every_adoption_diff_is_checked() -> None:
+    assert all(b.language == "diff" for b in ADOPTIONS), "a diff directive goes on a diff block"
+
+
+@pytest.mark.parametrize("block", ADOPTIONS, ids=lambda b: b.name)
+def test_adoption_diffs_are_the_files_they_name(block: Block) -> None:
+    """The diff a reader applies is the one between the files the tests build and run."""
+    assert block.diff is not None
+    before, after = (ROOT / path for path in block.diff)
+    assert before.is_file() and after.is_file(), block.diff
+    done = _run(["diff", "-U3", str(before), str(after)])
+    assert done.returncode == 1, f"{block.diff}: no difference\n{done.stderr}"
+    expected = "".join(done.stdout.splitlines(keepends=True)[2:])
+    assert block.code == expected, f"{block.name}: regenerate with diff -U3 {' '.join(block.diff)}"
+
+
 @pytest.mark.parametrize("block", _of("toml"), ids=lambda b: b.name)
 def test_toml_blocks_parse_and_policies_validate(block: Block) -> None:
     table = tomllib.loads(block.code)
