@@ -31,9 +31,7 @@ DOCUMENTS = [
 ]
 
 _FENCE = re.compile(r"^(`{3,})(.*)$")
-_DIRECTIVE = re.compile(
-    r"<!--\s*doctest:\s*(skip|body|given|diff)\s*(?::\s*(.*?))?\s*-->", re.S
-)
+_DIRECTIVE = re.compile(r"<!--\s*doctest:\s*(skip|body|given|diff)\s*(?::\s*(.*?))?\s*-->", re.S)
 
 
 @dataclass

@@ -8,12 +8,14 @@ were connected while some client still had to connect) and, with several
 services at once (``--adapter mix``), Jain's fairness index over the
 services' throughputs.
 
-Refused connects are the server's count, not the clients': MariaDB counts a
-1040 refused to an account without CONNECTION ADMIN in ``Aborted_connects``
-(its ``Connection_errors_max_connections`` only counts refusals at accept
-time, which such accounts rarely reach), so the storm reads the delta of
-``Aborted_connects`` over a run in which nothing else fails to connect, and
-samples it (with the connections) to show when the refusals came.
+Refused connects are the server's count, not the clients': the delta, over a
+run in which nothing else fails to connect, of the counter where the server's
+flavour counts a 1040 (:mod:`connguard.testing.flavour`: MariaDB counts one
+refused to an account without CONNECTION ADMIN in ``Aborted_connects``, MySQL
+every one in ``Connection_errors_max_connections``), sampled (with the
+connections) to show when the refusals came. The connections are
+``Threads_connected`` less the watch's own admin connection where it counts
+there (always on MySQL; not on MariaDB's ``extra_port``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from time import monotonic
 from typing import Any
 
 import mariadb
+
+from connguard.testing.flavour import REFUSED_STATUS, admin_counted, flavour_of
 
 
 @dataclass
@@ -147,12 +151,12 @@ def longest_idle(samples: list[tuple[float, int]], full: int, until: float) -> f
     return longest
 
 
-def refusals(aborted: list[tuple[float, int]], before: int) -> list[tuple[float, int]]:
+def refusals(refused: list[tuple[float, int]], before: int) -> list[tuple[float, int]]:
     """Where the server refused connects: (seconds, how many since the previous sample)
-    at each sample of ``Aborted_connects`` (seconds, its value) that rose, from
+    at each sample of its refusal counter (seconds, its value) that rose, from
     ``before`` (its value at the start)."""
     rises, last = [], before
-    for time, count in aborted:
+    for time, count in refused:
         if count > last:
             rises.append((time, count - last))
         last = max(last, count)
@@ -173,15 +177,27 @@ def jain(throughputs: list[float]) -> float | None:
 
 
 class ServerWatch:
-    """Reads the server's status counters over an admin connection that takes no slot."""
+    """Reads the server's status counters over an admin connection, in the server's
+    flavour: ``admin`` connects it, ``client_port`` is the clients' (whether the
+    admin's port is MariaDB's extra port, whose connections take no slot)."""
 
-    def __init__(self, admin: dict[str, Any]) -> None:
+    def __init__(self, admin: dict[str, Any], client_port: int) -> None:
         self._conn = mariadb.connect(**admin)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.samples: list[tuple[float, int]] = []  # (seconds, Threads_connected)
-        self.aborted: list[tuple[float, int]] = []  # (seconds, Aborted_connects)
+        self.samples: list[tuple[float, int]] = []  # (seconds, connections)
+        self.refused: list[tuple[float, int]] = []  # (seconds, the refusal counter)
+        cursor = self._conn.cursor()
+        cursor.execute("SELECT VERSION(), @@version_comment")
+        flavour = flavour_of(*cursor.fetchone())
+        cursor.execute("SHOW GLOBAL VARIABLES LIKE 'extra_port'")
+        extra = cursor.fetchone()
+        cursor.close()
+        extra_port = int(extra[1]) if extra else 0
+        self.refused_status = REFUSED_STATUS[flavour]
+        counted = admin_counted(flavour, extra_port, int(admin.get("port", 3306)), client_port)
+        self._own = 1 if counted else 0  # the watch's connection, in Threads_connected
 
     def statuses(self, *names: str) -> dict[str, int]:
         """Status counters, in one round trip."""
@@ -196,26 +212,34 @@ class ServerWatch:
     def status(self, name: str) -> int:
         return self.statuses(name)[name]
 
+    def refused_count(self) -> int:
+        """The connects refused with 1040 so far (the flavour's counter)."""
+        return self.status(self.refused_status)
+
+    def connections(self) -> int:
+        """The clients' connections: ``Threads_connected`` without the watch's own."""
+        return self.status("Threads_connected") - self._own
+
     def settle(self, foreign: int = 0, timeout: float = 15.0) -> None:
         """Wait until no client connection is left from a previous run (but the foreign ones)."""
         end = monotonic() + timeout
-        while self.status("Threads_connected") > foreign and monotonic() < end:
+        while self.connections() > foreign and monotonic() < end:
             threading.Event().wait(0.02)
 
     def sample_from(self, start: float, every: float = 0.01) -> None:
-        """Sample Threads_connected and Aborted_connects on a grid of ``every`` s (10 ms:
+        """Sample the connections and the refusal counter on a grid of ``every`` s (10 ms:
         the idle stretch needs them at most 20 ms apart; one status query takes about
         1 ms, a sample late for its turn is taken at once), times relative to ``start``."""
-        self.samples, self.aborted = [], []
+        self.samples, self.refused = [], []
         self._stop.clear()
 
         def run() -> None:
             due = monotonic()
             while not self._stop.is_set():
                 time = monotonic() - start
-                now = self.statuses("Threads_connected", "Aborted_connects")
-                self.samples.append((time, now["Threads_connected"]))
-                self.aborted.append((time, now["Aborted_connects"]))
+                now = self.statuses("Threads_connected", self.refused_status)
+                self.samples.append((time, now["Threads_connected"] - self._own))
+                self.refused.append((time, now[self.refused_status]))
                 due = max(due + every, monotonic())
                 self._stop.wait(due - monotonic())
 

@@ -36,7 +36,7 @@ def pairs(adapters: Sequence[str], strategies: Sequence[str]) -> list[tuple[str,
 @dataclass(frozen=True)
 class Server:
     connect: dict[str, Any]  # host, port, user, password, database for the clients
-    admin: dict[str, Any] | None  # a root connection outside max_connections, for status
+    admin: dict[str, Any] | None  # an admin account, for the status counters
 
 
 class _Worker:
@@ -169,7 +169,7 @@ def run_once(
     """
     if watch is not None:
         watch.settle(scenario.foreign)
-        refused_before = watch.status("Aborted_connects")
+        refused_before = watch.refused_count()
     workers: list[_Worker] = []
     try:
         for name, job in _jobs(server, scenario, adapter, strategy, metrics):
@@ -209,8 +209,8 @@ def run_once(
         whole.peak_connections = max(storm, default=0)
         whole.idle = longest_idle(whole.samples, scenario.max_connections, last_answer(clients))
         watch.settle(scenario.foreign)  # a refused connect is counted when its thread ends
-        whole.refused = watch.status("Aborted_connects") - refused_before
-        whole.refusals = refusals(watch.aborted, refused_before)
+        whole.refused = watch.refused_count() - refused_before
+        whole.refusals = refusals(watch.refused, refused_before)
     return outcomes
 
 
@@ -254,7 +254,8 @@ def run_storm(
 ) -> list[Outcome]:
     """Every (adapter, strategy) pair in turn (see :func:`pairs`), against the same server,
     with ``scenario.foreign`` connections held throughout; ``metrics``: see :func:`run_once`."""
-    watch = ServerWatch(server.admin) if server.admin is not None else None
+    port = int(server.connect.get("port", 3306))
+    watch = ServerWatch(server.admin, port) if server.admin is not None else None
     try:
         if watch is not None:
             watch.settle()

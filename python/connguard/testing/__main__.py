@@ -1,31 +1,47 @@
-"""Run a command against a throwaway MariaDB: the test-server runner shared by
-the C++, Node and Rust test suites.
+"""Run a command against a test server: the runner shared by the C++, Node and
+Rust test suites.
 
 Usage::
 
     python -m connguard.testing run [--max-connections 10] [--restart-delay 1.0] -- CMD ARGS...
 
-Starts a :class:`~connguard.testing.MariaDBServer`, runs ``CMD ARGS...`` with
-the variables below added to its environment, and exits with CMD's exit code
-(128 + N when a signal N ended it, 127 when CMD cannot be run). The server is
-stopped and its directory removed however CMD ends, also when the runner gets
+Starts a throwaway :class:`~connguard.testing.MariaDBServer` or, with
+``MYSQL_TEST_URL`` and ``MYSQL_TEST_ADMIN_URL`` set, prepares that server of
+yours (:class:`~connguard.testing.ExternalServer`: ``max_connections`` set for
+the run, restored after); runs ``CMD ARGS...`` with the variables below added
+to its environment, and exits with CMD's exit code (128 + N when a signal N
+ended it, 127 when CMD cannot be run). The server is stopped (an external one
+given its ``max_connections`` back) however CMD ends, also when the runner gets
 SIGTERM or SIGINT (passed on to CMD first).
 
 Environment of CMD
 ------------------
 ``CONNGUARD_TEST_HOST``, ``CONNGUARD_TEST_PORT``
-    Where the server listens (always ``127.0.0.1``).
+    Where the server listens (``127.0.0.1`` for the embedded one).
 ``CONNGUARD_TEST_USER``, ``CONNGUARD_TEST_PASSWORD``, ``CONNGUARD_TEST_DATABASE``
     The unprivileged test account (all privileges on its database only, so
     ``max_connections`` is exact for it) and its database.
 ``CONNGUARD_TEST_DSN``
-    ``mariadb://user:password@127.0.0.1:port/database``, password included
+    ``mariadb://user:password@host:port/database``, password included
     (URL-encoded): for the child only, never for a log line.
 ``CONNGUARD_TEST_MAX_CONNECTIONS``
-    The server's ``max_connections``.
-``CONNGUARD_TEST_ADMIN_PORT``
-    MariaDB's ``--extra-port``: ``root`` with an empty password connects
-    there, outside ``max_connections`` (status queries while the server is full).
+    The test account's connections that fit (exactly that many).
+``CONNGUARD_TEST_ADMIN_HOST``, ``CONNGUARD_TEST_ADMIN_PORT``,
+``CONNGUARD_TEST_ADMIN_USER``, ``CONNGUARD_TEST_ADMIN_PASSWORD``
+    The admin account: for the embedded server ``root`` with an empty password
+    on MariaDB's ``--extra-port``, outside ``max_connections`` (status queries
+    while the server is full); for an external one, ``MYSQL_TEST_ADMIN_URL``'s.
+``CONNGUARD_TEST_ADMIN_COUNTED``
+    ``1`` when an admin connection takes one of ``max_connections``' slots and
+    shows in ``Threads_connected`` (an external server, but on MariaDB's extra
+    port): the runner has reserved one such slot for CMD's admin connection, so
+    hold at most one, and subtract it from ``Threads_connected``. ``0`` otherwise.
+``CONNGUARD_TEST_SERVER_KIND``
+    ``embedded`` or ``external``.
+``CONNGUARD_TEST_FLAVOUR``, ``CONNGUARD_TEST_REFUSED_STATUS``
+    ``mariadb`` or ``mysql``, and the status counter holding the connects the
+    server refused with 1040 (``Aborted_connects``, or MySQL's
+    ``Connection_errors_max_connections``; :mod:`connguard.testing.flavour`).
 ``CONNGUARD_TEST_CONTROL_PID``
     The runner's pid, for the restart protocol below.
 
@@ -39,7 +55,8 @@ signal that arrives during a restart queues another. The child sees the server
 go down as a refused TCP connect to ``CONNGUARD_TEST_PORT``; poll for that
 before relying on the server being away. A restart that fails is reported on
 stderr and makes the runner exit non-zero even if CMD succeeded; requests still
-queued when CMD exits are dropped.
+queued when CMD exits are dropped. An external server is not the runner's to
+restart: a request fails (and so the run).
 
 The runner logs to stderr (``connguard.testing: ...``), never a password.
 """
@@ -58,6 +75,9 @@ import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from connguard.testing.errors import ExternalServerError
+from connguard.testing.external import ExternalServer
+from connguard.testing.protocol import ServerUnderTest
 from connguard.testing.server import MariaDBServer
 
 logger = logging.getLogger("connguard.testing")
@@ -69,8 +89,9 @@ _EXIT_HARNESS = 1
 _Handler = Callable[[int, FrameType | None], object] | int | None
 
 
-def test_environment(server: MariaDBServer) -> dict[str, str]:
+def test_environment(server: ServerUnderTest) -> dict[str, str]:
     """The ``CONNGUARD_TEST_*`` variables describing a started ``server``."""
+    admin = server.admin_kwargs()
     return {
         "CONNGUARD_TEST_HOST": server.host,
         "CONNGUARD_TEST_PORT": str(server.port),
@@ -79,9 +100,30 @@ def test_environment(server: MariaDBServer) -> dict[str, str]:
         "CONNGUARD_TEST_DATABASE": server.database,
         "CONNGUARD_TEST_DSN": server.dsn,
         "CONNGUARD_TEST_MAX_CONNECTIONS": str(server.max_connections),
+        "CONNGUARD_TEST_ADMIN_HOST": str(admin["host"]),
         "CONNGUARD_TEST_ADMIN_PORT": str(server.admin_port),
+        "CONNGUARD_TEST_ADMIN_USER": str(admin["user"]),
+        "CONNGUARD_TEST_ADMIN_PASSWORD": str(admin["password"]),
+        "CONNGUARD_TEST_ADMIN_COUNTED": "1" if server.admin_counted else "0",
+        "CONNGUARD_TEST_SERVER_KIND": server.kind,
+        "CONNGUARD_TEST_FLAVOUR": server.flavour,
+        "CONNGUARD_TEST_REFUSED_STATUS": server.refused_status,
         "CONNGUARD_TEST_CONTROL_PID": str(os.getpid()),
     }
+
+
+def _restart_of(server: MariaDBServer | ExternalServer) -> Callable[[float], None]:
+    """How the runner restarts ``server`` on request."""
+    if isinstance(server, MariaDBServer):
+        return lambda delay: server.restart(delay=delay)
+
+    def refuse(_delay: float) -> None:
+        raise ExternalServerError(
+            f"{server.safe_dsn} is an external server (MYSQL_TEST_URL), not the runner's to "
+            "restart; the restart tests run on the embedded MariaDB (make test)"
+        )
+
+    return refuse
 
 
 class _Restarter:
@@ -91,8 +133,8 @@ class _Restarter:
     in a signal handler; the slow work happens on the thread.
     """
 
-    def __init__(self, server: MariaDBServer, delay: float) -> None:
-        self._server = server
+    def __init__(self, restart: Callable[[float], None], delay: float) -> None:
+        self._restart = restart
         self._delay = delay
         self._requests: queue.SimpleQueue[bool] = queue.SimpleQueue()
         self._closing = threading.Event()
@@ -115,7 +157,7 @@ class _Restarter:
                 "restart requested: stopping the server, starting it %.1fs later", self._delay
             )
             try:
-                self._server.restart(delay=self._delay)
+                self._restart(self._delay)
             except Exception as exc:  # report it, keep serving requests
                 logger.error("restart failed: %s", exc)
                 self.failures.append(str(exc))
@@ -126,11 +168,16 @@ def _exit_code(returncode: int) -> int:
 
 
 def run(command: Sequence[str], *, max_connections: int, restart_delay: float) -> int:
-    """Run ``command`` against a fresh server; return the runner's exit code."""
+    """Run ``command`` against a fresh server (or an external one); return the exit code."""
     if shutil.which(command[0]) is None:
         logger.error("cannot run %s: not found or not executable", command[0])
         return _EXIT_CANNOT_RUN
-    server = MariaDBServer(max_connections=max_connections)
+    try:
+        external = ExternalServer.from_environment(max_connections=max_connections)
+    except ExternalServerError as exc:
+        logger.error("%s", exc)
+        return _EXIT_HARNESS
+    server = external or MariaDBServer(max_connections=max_connections)
     previous: dict[int, _Handler] = {}
     restarter: _Restarter | None = None
     child: subprocess.Popen[bytes] | None = None
@@ -141,17 +188,21 @@ def run(command: Sequence[str], *, max_connections: int, restart_delay: float) -
 
     try:
         server.start()
-        restarter = _Restarter(server, restart_delay)
+        restarter = _Restarter(_restart_of(server), restart_delay)
         requests = restarter
         previous[signal.SIGUSR1] = signal.signal(signal.SIGUSR1, lambda _s, _f: requests.request())
         for passed_on in (signal.SIGTERM, signal.SIGINT):
             previous[passed_on] = signal.signal(passed_on, forward)
-        try:
-            child = subprocess.Popen(list(command), env={**os.environ, **test_environment(server)})
-        except OSError as exc:
-            logger.error("cannot run %s: %s", command[0], exc)
-            return _EXIT_CANNOT_RUN
-        code = _exit_code(child.wait())
+        # The child's admin connection takes the slot the harness keeps for its own.
+        with server.lend_admin_slot():
+            try:
+                child = subprocess.Popen(
+                    list(command), env={**os.environ, **test_environment(server)}
+                )
+            except OSError as exc:
+                logger.error("cannot run %s: %s", command[0], exc)
+                return _EXIT_CANNOT_RUN
+            code = _exit_code(child.wait())
     except Exception as exc:
         logger.error("%s", exc)
         return _EXIT_HARNESS
@@ -177,7 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = args[: args.index("--")] if "--" in args else args
     parser = argparse.ArgumentParser(
         prog=_PROG,
-        description="Run a command against a throwaway MariaDB server (see the module docstring).",
+        description="Run a command against a throwaway MariaDB server, or the one MYSQL_TEST_URL "
+        "names (see the module docstring).",
     )
     sub = parser.add_subparsers(dest="action", required=True)
     run_parser = sub.add_parser("run", help="start a server, run CMD, stop the server")

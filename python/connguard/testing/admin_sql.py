@@ -1,4 +1,5 @@
-"""Admin SQL through the ``mariadb`` command-line client in batch mode, with its quoting."""
+"""Admin SQL through the ``mariadb`` command-line client in batch mode, with its quoting,
+and reading a status counter (for the embedded and the external server alike)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from connguard.testing.errors import AdminSQLError
+from connguard.testing.errors import AdminSQLError, MariaDBServerError
 
 _ERRNO_RE = re.compile(r"ERROR (\d+) \(")
+_STATUS_NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _CLIENT_TIMEOUT = 60.0
 _ADMIN_FULL_RETRY_SECONDS = 5.0
 _ER_CON_COUNT_ERROR = 1040
@@ -26,6 +28,26 @@ def sql_string(value: str) -> str:
         .replace("\x1a", "\\Z")
     )
     return f"'{escaped}'"
+
+
+def status_sql(name: str) -> str:
+    """``SHOW GLOBAL STATUS LIKE 'name'`` for a counter such as ``Threads_connected``."""
+    if not _STATUS_NAME_RE.match(name):
+        raise ValueError(f"invalid status variable name {name!r}")
+    return f"SHOW GLOBAL STATUS LIKE {sql_string(name)}"
+
+
+def status_value(rows: list[tuple[str, ...]], name: str) -> int:
+    """The integer value of ``name`` in the rows of :func:`status_sql`; KeyError if absent."""
+    for row in rows:
+        if len(row) >= 2 and row[0].lower() == name.lower():
+            try:
+                return int(row[1])
+            except ValueError:
+                raise MariaDBServerError(
+                    f"status variable {name} is not an integer: {row[1]!r}"
+                ) from None
+    raise KeyError(name)
 
 
 _BATCH_ESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "0": "\0"}

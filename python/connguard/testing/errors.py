@@ -1,8 +1,8 @@
-"""The exceptions raised by the MariaDB test-server harness."""
+"""The exceptions raised by the test-server harness (embedded MariaDB or an external server)."""
 
 from __future__ import annotations
 
-__all__ = ["AdminSQLError", "MariaDBNotFoundError", "MariaDBServerError"]
+__all__ = ["AdminSQLError", "ExternalServerError", "MariaDBNotFoundError", "MariaDBServerError"]
 
 
 class MariaDBServerError(RuntimeError):
@@ -19,3 +19,8 @@ class AdminSQLError(MariaDBServerError):
     def __init__(self, message: str, errno: int | None = None) -> None:
         super().__init__(message)
         self.errno = errno
+
+
+class ExternalServerError(MariaDBServerError):
+    """An external server (``MYSQL_TEST_URL``) is misdescribed or unfit for the suite;
+    the message names the variable, shows its URL masked and says what is needed."""

@@ -41,6 +41,10 @@ Design notes
   ``Connection_errors_max_connections``; the latter only counts connections
   refused at accept time, when even the privileged extra slot is taken (for a
   moment that happens when connects arrive faster than refused ones end).
+  :meth:`MariaDBServer.refused_connects` reads it (:mod:`connguard.testing.flavour`).
+* It implements :class:`~connguard.testing.ServerUnderTest`, as
+  :class:`~connguard.testing.ExternalServer` (a server of yours, given by
+  ``MYSQL_TEST_URL``) does; restarts and the rest are its own.
 * MariaDB's minimum ``max_connections`` is 10; smaller values are rejected
   with :class:`ValueError` (the server would silently use 10 instead).
 * The account exists for the hosts ``127.0.0.1`` (TCP; the server runs with
@@ -91,9 +95,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from connguard.testing.admin_sql import run_sql, sql_string
+from connguard.testing.admin_sql import run_sql, sql_string, status_sql, status_value
 from connguard.testing.binaries import Binaries, find_binaries
 from connguard.testing.errors import MariaDBServerError
+from connguard.testing.flavour import REFUSED_STATUS
 from connguard.testing.process import free_port, log_tail, terminate
 
 __all__ = ["MIN_MAX_CONNECTIONS", "MariaDBServer"]
@@ -107,7 +112,6 @@ MIN_MAX_CONNECTIONS = 10
 _MAX_MAX_CONNECTIONS = 100000
 
 _IDENT_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
-_STATUS_NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,128}$")
 _OPTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 _PORT_IN_USE_MARKERS = (
     "Address already in use",
@@ -170,6 +174,10 @@ class MariaDBServer:
 
     host = "127.0.0.1"
     root_user = "root"
+    kind = "embedded"
+    flavour = "mariadb"
+    refused_status = REFUSED_STATUS["mariadb"]
+    admin_counted = False  # the harness connects to the extra port
 
     def __init__(
         self,
@@ -289,6 +297,11 @@ class MariaDBServer:
         user = urllib.parse.quote(self.user, safe="")
         return f"mariadb://{user}:{password}@{self.host}:{self.port}/{self.database}"
 
+    @property
+    def account(self) -> str:
+        """The test account of TCP clients as SQL names it (for GRANT)."""
+        return f"{sql_string(self.user)}@'127.0.0.1'"
+
     def connect_kwargs(self) -> dict[str, str | int]:
         """Keyword arguments for ``mariadb.connect`` / ``pymysql.connect`` / mysql-connector."""
         return {
@@ -298,6 +311,16 @@ class MariaDBServer:
             "password": self.password,
             "database": self.database,
         }
+
+    def admin_kwargs(self) -> dict[str, str | int]:
+        """``root`` (empty password) on :attr:`admin_port`, outside ``max_connections``."""
+        return {"host": self.host, "port": self.admin_port, "user": self.root_user, "password": ""}
+
+    @contextlib.contextmanager
+    def lend_admin_slot(self) -> Iterator[dict[str, str | int]]:
+        """:meth:`admin_kwargs`: connections to the extra port take no slot, so
+        there is nothing to lend (an external server's harness closes its own)."""
+        yield self.admin_kwargs()
 
     def __repr__(self) -> str:
         state = "running" if self.is_running else ("stopped" if self._started else "new")
@@ -422,18 +445,15 @@ class MariaDBServer:
         ``Threads_connected`` counts the connections that ``max_connections``
         limits, i.e. not the harness's own on :attr:`admin_port`.
         """
-        if not _STATUS_NAME_RE.match(name):
-            raise ValueError(f"invalid status variable name {name!r}")
-        rows = self._run_sql(f"SHOW GLOBAL STATUS LIKE {sql_string(name)}")
-        for row in rows:
-            if len(row) >= 2 and row[0].lower() == name.lower():
-                try:
-                    return int(row[1])
-                except ValueError:
-                    raise MariaDBServerError(
-                        f"status variable {name} is not an integer: {row[1]!r}"
-                    ) from None
-        raise KeyError(name)
+        return status_value(self._run_sql(status_sql(name)), name)
+
+    def refused_connects(self) -> int:
+        """The test account's connects refused with 1040 so far (``Aborted_connects``)."""
+        return self.status(self.refused_status)
+
+    def client_connections(self) -> int:
+        """``Threads_connected``: the harness's connections, on the extra port, are not in it."""
+        return self.status("Threads_connected")
 
     def user_connections(self, user: str | None = None) -> int:
         """How many connections ``user`` (default: the test account) has open now."""
@@ -452,7 +472,7 @@ class MariaDBServer:
         """
         deadline = time.monotonic() + timeout
         while True:
-            current = self.status("Threads_connected")
+            current = self.client_connections()
             if current <= count:
                 return
             if time.monotonic() >= deadline:

@@ -18,10 +18,10 @@ import connguard.mysql_connector
 import connguard.pymysql
 from connguard import Policy
 from connguard.pool import Pool
-from connguard.testing import MariaDBServer
+from connguard.testing import MariaDBServer, ServerUnderTest
 
 
-def driver_kwargs(server: MariaDBServer, driver: str, **overrides: Any) -> dict[str, Any]:
+def driver_kwargs(server: ServerUnderTest, driver: str, **overrides: Any) -> dict[str, Any]:
     """Connect keyword arguments for ``driver`` (aiomysql calls the database ``db``)."""
     kwargs: dict[str, Any] = {
         "host": server.host,
@@ -57,7 +57,7 @@ SYNC_ADAPTERS = [
 
 
 def pool_connect(
-    server: MariaDBServer, *, policy: Policy | None = None, size: int = 5, **overrides: Any
+    server: ServerUnderTest, *, policy: Policy | None = None, size: int = 5, **overrides: Any
 ) -> Pool:
     """A connguard Pool over mariadb.connect."""
     connect = functools.partial(mariadb.connect, **driver_kwargs(server, "mariadb", **overrides))
@@ -66,7 +66,8 @@ def pool_connect(
 
 @contextmanager
 def server_down_for(server: MariaDBServer, seconds: float) -> Iterator[None]:
-    """The server is stopped on entry and started again ``seconds`` later, in the background."""
+    """The (embedded) server is stopped on entry and started again ``seconds`` later,
+    in the background."""
     down = server.down()
     down.__enter__()
     timer = threading.Timer(seconds, down.__exit__, (None, None, None))
@@ -78,7 +79,7 @@ def server_down_for(server: MariaDBServer, seconds: float) -> Iterator[None]:
 
 
 @contextmanager
-def held_connections(server: MariaDBServer, count: int) -> Iterator[list[Any]]:
+def held_connections(server: ServerUnderTest, count: int) -> Iterator[list[Any]]:
     """``count`` connections of the test account, closed on exit."""
     held = [mariadb.connect(**driver_kwargs(server, "mariadb")) for _ in range(count)]
     try:

@@ -24,7 +24,7 @@ from adapters import SYNC_ADAPTERS, SyncAdapter, driver_kwargs
 
 import connguard.aiomysql
 from connguard import error_code
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -86,7 +86,7 @@ def _storm_threads(connect: Any, kwargs: dict[str, Any], queues: bool) -> Counte
 
 
 @pytest.mark.parametrize("adapter", SYNC_ADAPTERS, ids=lambda a: a.name)
-def test_sync_storm(adapter: SyncAdapter, mariadb_server: MariaDBServer) -> None:
+def test_sync_storm(adapter: SyncAdapter, mariadb_server: ServerUnderTest) -> None:
     kwargs = driver_kwargs(mariadb_server, adapter.driver)
     plain = _storm_threads(adapter.plain, kwargs, queues=False)
     mariadb_server.wait_for_connections(0)
@@ -134,7 +134,7 @@ async def _guarded_aiomysql(**kwargs: Any) -> Any:
     return await connguard.aiomysql.connect(**kwargs)
 
 
-def test_aiomysql_storm(mariadb_server: MariaDBServer) -> None:
+def test_aiomysql_storm(mariadb_server: ServerUnderTest) -> None:
     kwargs = driver_kwargs(mariadb_server, "aiomysql")
     plain = asyncio.run(_storm_tasks(_plain_aiomysql, kwargs, queues=False))
     mariadb_server.wait_for_connections(0)

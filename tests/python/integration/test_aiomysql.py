@@ -10,7 +10,7 @@ from adapters import driver_kwargs, held_connections
 
 import connguard.aiomysql
 from connguard import Policy, error_code
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -19,7 +19,7 @@ LONG_SLEEP = Policy.from_dict(
 )
 
 
-def test_pool_acquire_retries_new_connections(mariadb_server: MariaDBServer) -> None:
+def test_pool_acquire_retries_new_connections(mariadb_server: ServerUnderTest) -> None:
     """A pool allowed 30 connections on a server of 10: acquire() retries past 1040."""
     kwargs = driver_kwargs(mariadb_server, "aiomysql")
 
@@ -40,7 +40,7 @@ def test_pool_acquire_retries_new_connections(mariadb_server: MariaDBServer) -> 
     mariadb_server.wait_for_connections(0)
 
 
-def test_oversubscribed_async_pools_strand_no_task(mariadb_server: MariaDBServer) -> None:
+def test_oversubscribed_async_pools_strand_no_task(mariadb_server: ServerUnderTest) -> None:
     """Four pools of 5 on the server's 10 slots: connections free in one pool reach the
     tasks of another. A task that waited out its deadline (5 s; the work takes about
     1 s) would fail, so a stranded task fails the test."""
@@ -75,7 +75,7 @@ def test_oversubscribed_async_pools_strand_no_task(mariadb_server: MariaDBServer
 
 @pytest.mark.parametrize("how", ["connect", "acquire"])
 def test_cancelling_a_task_sleeping_between_retries_ends_it_within_50ms(
-    how: str, mariadb_server: MariaDBServer
+    how: str, mariadb_server: ServerUnderTest
 ) -> None:
     kwargs = driver_kwargs(mariadb_server, "aiomysql")
 
@@ -105,7 +105,7 @@ def test_cancelling_a_task_sleeping_between_retries_ends_it_within_50ms(
     asyncio.run(run())
 
 
-def test_bytes_parameters_work_with_the_declared_pymysql(mariadb_server: MariaDBServer) -> None:
+def test_bytes_parameters_work_with_the_declared_pymysql(mariadb_server: ServerUnderTest) -> None:
     """The aiomysql extra caps PyMySQL below 1.2: with 1.2, aiomysql 0.3.2 fails any bytes
     parameter (TypeError in escape_bytes_prefixed). The installed pair must round-trip one."""
     kwargs = driver_kwargs(mariadb_server, "aiomysql")

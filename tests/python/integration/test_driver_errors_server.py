@@ -21,7 +21,7 @@ import connguard.mariadb
 import connguard.sqlalchemy
 from connguard import ConnguardError, Policy, PoolTimeout, QueueTimeout
 from connguard.pool import Pool
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +51,7 @@ FIELDS: dict[str, tuple[Callable[[Any], object], Callable[[str], object]]] = {
 }
 
 
-def assert_catchable(exc: BaseException, driver: str, server: MariaDBServer) -> None:
+def assert_catchable(exc: BaseException, driver: str, server: ServerUnderTest) -> None:
     read, expected = FIELDS[driver]
     assert isinstance(exc, ConnguardError)
     assert read(exc) == expected(str(exc))
@@ -68,7 +68,7 @@ def fresh_gates() -> Iterator[None]:
 
 @pytest.mark.parametrize("adapter", SYNC_ADAPTERS, ids=[a.name for a in SYNC_ADAPTERS])
 def test_a_queue_timeout_is_the_drivers_operational_error(
-    adapter: SyncAdapter, mariadb_server: MariaDBServer, fresh_gates: None
+    adapter: SyncAdapter, mariadb_server: ServerUnderTest, fresh_gates: None
 ) -> None:
     kwargs = driver_kwargs(mariadb_server, adapter.driver)
     held = adapter.guarded(policy=FULL_GATE, **kwargs)  # the gate's only slot
@@ -83,7 +83,7 @@ def test_a_queue_timeout_is_the_drivers_operational_error(
 
 
 def test_an_aiomysql_queue_timeout_is_its_operational_error(
-    mariadb_server: MariaDBServer, fresh_gates: None
+    mariadb_server: ServerUnderTest, fresh_gates: None
 ) -> None:
     kwargs = driver_kwargs(mariadb_server, "aiomysql")
 
@@ -105,7 +105,7 @@ def test_an_aiomysql_queue_timeout_is_its_operational_error(
 
 
 def test_an_engine_wraps_a_queue_timeout_as_it_wraps_the_drivers_errors(
-    mariadb_server: MariaDBServer, fresh_gates: None
+    mariadb_server: ServerUnderTest, fresh_gates: None
 ) -> None:
     kwargs = driver_kwargs(mariadb_server, "mariadb")
     creator = connguard.sqlalchemy.creator(mariadb.connect, policy=FULL_GATE, **kwargs)
@@ -123,7 +123,7 @@ def test_an_engine_wraps_a_queue_timeout_as_it_wraps_the_drivers_errors(
 
 @pytest.mark.parametrize("adapter", SYNC_ADAPTERS, ids=[a.name for a in SYNC_ADAPTERS])
 def test_a_pool_timeout_is_the_drivers_operational_error(
-    adapter: SyncAdapter, mariadb_server: MariaDBServer
+    adapter: SyncAdapter, mariadb_server: ServerUnderTest
 ) -> None:
     connect = functools.partial(
         adapter.module.connect, **driver_kwargs(mariadb_server, adapter.driver)
@@ -140,7 +140,7 @@ def test_a_pool_timeout_is_the_drivers_operational_error(
 
 
 def test_an_aiomysql_pool_timeout_is_its_operational_error(
-    mariadb_server: MariaDBServer,
+    mariadb_server: ServerUnderTest,
 ) -> None:
     kwargs = driver_kwargs(mariadb_server, "aiomysql")
 

@@ -12,7 +12,7 @@ from adapters import SYNC_ADAPTERS, driver_kwargs, pool_connect
 
 import connguard.aiomysql
 from connguard import error_code, give_up_info
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -20,9 +20,9 @@ MISSING_DB = "connguard_missing"
 
 
 @pytest.fixture(scope="module")
-def grant_on_missing_db(mariadb_server: MariaDBServer) -> Iterator[None]:
+def grant_on_missing_db(mariadb_server: ServerUnderTest) -> Iterator[None]:
     # Without a grant on it, an unknown database answers 1044 (access denied), not 1049.
-    on, account = f"ALL ON {MISSING_DB}.*", f"'{mariadb_server.user}'@'127.0.0.1'"
+    on, account = f"ALL ON {MISSING_DB}.*", mariadb_server.account
     mariadb_server.admin_sql(f"GRANT {on} TO {account}")
     yield
     mariadb_server.admin_sql(f"REVOKE {on} FROM {account}")
@@ -44,7 +44,7 @@ def _aiomysql_pool(**kwargs: Any) -> Any:
     return asyncio.run(run())
 
 
-def _pool(server: MariaDBServer) -> Callable[..., Any]:
+def _pool(server: ServerUnderTest) -> Callable[..., Any]:
     def acquire(**overrides: Any) -> None:
         with pool_connect(server, **overrides) as pool, pool.acquire():
             pass
@@ -56,7 +56,7 @@ ADAPTERS = [*(a.name for a in SYNC_ADAPTERS), "aiomysql.connect", "aiomysql.crea
 CASES = [("wrong password", 1045), ("unknown database", 1049)]
 
 
-def _attempt(name: str, server: MariaDBServer, **overrides: Any) -> None:
+def _attempt(name: str, server: ServerUnderTest, **overrides: Any) -> None:
     for adapter in SYNC_ADAPTERS:
         if adapter.name == name:
             adapter.guarded(**driver_kwargs(server, adapter.driver, **overrides))
@@ -76,7 +76,7 @@ def test_fails_on_first_attempt_without_leaking_the_password(
     adapter: str,
     case: str,
     code: int,
-    mariadb_server: MariaDBServer,
+    mariadb_server: ServerUnderTest,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="connguard")

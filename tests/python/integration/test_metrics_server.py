@@ -2,8 +2,9 @@
 
 40 threads connect through connguard.pymysql to a server with 10 slots. The
 capacity failures connguard counts are the connects the server refused
-(MariaDB counts a 1040 refused to a non-admin account in ``Aborted_connects``),
-exactly: nothing else connects during the storm. The Prometheus exporter is then
+(``refused_connects()``: MariaDB counts a 1040 refused to a non-admin account in
+``Aborted_connects``, MySQL in ``Connection_errors_max_connections``), exactly:
+nothing else connects during the storm. The Prometheus exporter is then
 scraped and holds every documented series with the in-memory values.
 """
 
@@ -24,7 +25,7 @@ import connguard.pymysql
 from connguard import Metrics, Policy
 from connguard.exporters.prometheus import PrometheusExporter
 from connguard.metrics import INSTRUMENTS
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -43,11 +44,11 @@ def observed() -> Iterator[tuple[Metrics, CollectorRegistry]]:
 
 
 def test_a_storm_counts_what_the_server_refused(
-    mariadb_server: MariaDBServer, observed: tuple[Metrics, CollectorRegistry]
+    mariadb_server: ServerUnderTest, observed: tuple[Metrics, CollectorRegistry]
 ) -> None:
     metrics, registry = observed
     mariadb_server.wait_for_connections(0)
-    refused_before = mariadb_server.status("Aborted_connects")
+    refused_before = mariadb_server.refused_connects()
     errors: list[BaseException] = []
 
     def client() -> None:
@@ -68,7 +69,7 @@ def test_a_storm_counts_what_the_server_refused(
         thread.join(timeout=90)
     assert errors == []
     mariadb_server.wait_for_connections(0)
-    refused = mariadb_server.status("Aborted_connects") - refused_before
+    refused = mariadb_server.refused_connects() - refused_before
 
     worker = {"service": "worker"}
     capacity = metrics.value("connguard_attempt_failures_total", **worker, **{"class": "capacity"})

@@ -20,7 +20,7 @@ import connguard.pymysql
 from connguard import Policy
 from connguard.drivers.pymysql import DRIVER as PYMYSQL
 from connguard.gate import gate_for
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -28,8 +28,8 @@ CLIENTS = 20  # of each kind, against max_connections=10
 POLICY = Policy.from_dict({"deadline": "60s", "max_attempts": 1000})
 
 
-def test_threads_and_tasks_share_one_gate(mariadb_server: MariaDBServer) -> None:
-    refused_before = mariadb_server.status("Aborted_connects")
+def test_threads_and_tasks_share_one_gate(mariadb_server: ServerUnderTest) -> None:
+    refused_before = mariadb_server.refused_connects()
     outcomes: list[str] = []
     lock = threading.Lock()
 
@@ -80,4 +80,4 @@ def test_threads_and_tasks_share_one_gate(mariadb_server: MariaDBServer) -> None
     assert (holding, in_use, queued) == (0, 0, 0)
     mariadb_server.wait_for_connections(0)
     # Two limiters refused dozens; one learns the capacity once.
-    assert mariadb_server.status("Aborted_connects") - refused_before < 15
+    assert mariadb_server.refused_connects() - refused_before < 15

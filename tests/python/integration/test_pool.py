@@ -11,7 +11,7 @@ from adapters import driver_kwargs, held_connections, pool_connect
 
 from connguard import Policy, PoolTimeout
 from connguard.pool import get_pool, stats
-from connguard.testing import MariaDBServer
+from connguard.testing import MariaDBServer, ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ def _scalar(conn: Any, sql: str) -> Any:
 
 
 def test_size_5_pool_serves_50_threads_with_at_most_5_server_connections(
-    mariadb_server: MariaDBServer,
+    mariadb_server: ServerUnderTest,
 ) -> None:
     samples: list[int] = []
     done = threading.Event()
@@ -67,7 +67,7 @@ def test_size_5_pool_serves_50_threads_with_at_most_5_server_connections(
     assert max(samples) <= 5
 
 
-def test_pool_timeout_names_size_target_and_wait(mariadb_server: MariaDBServer) -> None:
+def test_pool_timeout_names_size_target_and_wait(mariadb_server: ServerUnderTest) -> None:
     policy = Policy.from_dict({"deadline": "300ms"})
     errors: list[BaseException] = []
     with pool_connect(mariadb_server, size=1, policy=policy) as pool:
@@ -93,7 +93,7 @@ def test_pool_timeout_names_size_target_and_wait(mariadb_server: MariaDBServer) 
         assert error.waited >= 0.3
 
 
-def test_pool_creation_waits_out_a_full_server(mariadb_server: MariaDBServer) -> None:
+def test_pool_creation_waits_out_a_full_server(mariadb_server: ServerUnderTest) -> None:
     policy = Policy.from_dict({"initial_delay": "20ms", "max_delay": "100ms", "max_attempts": 1000})
     with (
         held_connections(mariadb_server, mariadb_server.max_connections) as held,
@@ -105,7 +105,7 @@ def test_pool_creation_waits_out_a_full_server(mariadb_server: MariaDBServer) ->
         assert time.monotonic() - start >= 0.35
 
 
-def test_pool_replaces_a_connection_killed_behind_its_back(mariadb_server: MariaDBServer) -> None:
+def test_pool_replaces_a_connection_killed_behind_its_back(mariadb_server: ServerUnderTest) -> None:
     with pool_connect(mariadb_server, size=1) as pool:
         with pool.acquire() as conn:
             first_id = _scalar(conn, "SELECT CONNECTION_ID()")
@@ -115,7 +115,7 @@ def test_pool_replaces_a_connection_killed_behind_its_back(mariadb_server: Maria
     assert second_id != first_id
 
 
-def test_get_pool_shares_one_pool_per_target_and_settings(mariadb_server: MariaDBServer) -> None:
+def test_get_pool_shares_one_pool_per_target_and_settings(mariadb_server: ServerUnderTest) -> None:
     kwargs = driver_kwargs(mariadb_server, "mariadb")
     dsn = mariadb_server.dsn
     first = get_pool(dsn, size=3)
@@ -136,7 +136,7 @@ def test_get_pool_shares_one_pool_per_target_and_settings(mariadb_server: MariaD
     get_pool(dsn, size=3).close()
 
 
-def test_sqlalchemy_engine_creator_waits_out_a_full_server(mariadb_server: MariaDBServer) -> None:
+def test_sqlalchemy_engine_creator_waits_out_a_full_server(mariadb_server: ServerUnderTest) -> None:
     import mariadb
     from sqlalchemy import create_engine, text
 
@@ -221,7 +221,7 @@ def _threads(count: int, work: Any) -> list[BaseException]:
     return errors
 
 
-def test_oversubscribed_pools_strand_no_caller(mariadb_server: MariaDBServer) -> None:
+def test_oversubscribed_pools_strand_no_caller(mariadb_server: ServerUnderTest) -> None:
     # Four pools of 5 against the server's 10 slots: connections idle in one pool must
     # reach the callers of another. Waiting until the deadline (5 s; the work takes
     # about 1 s) fails the caller, so a stranded caller fails the test.

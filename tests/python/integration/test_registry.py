@@ -11,13 +11,13 @@ from adapters import driver_kwargs
 
 from connguard import registry
 from connguard.pool import Pool
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
 
 def test_pool_per_request_warns_once_with_count_and_call_site(
-    mariadb_server: MariaDBServer, caplog: pytest.LogCaptureFixture
+    mariadb_server: ServerUnderTest, caplog: pytest.LogCaptureFixture
 ) -> None:
     registry.configure(warn_after=3)
     caplog.set_level(logging.WARNING, logger="connguard")

@@ -14,7 +14,7 @@ import pymysql
 import pytest
 
 from connguard import Policy, give_up_info, retry_call
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ DRIVERS: dict[str, Connect] = {
 
 
 @pytest.fixture
-def full_server(mariadb_server: MariaDBServer) -> Iterator[list[Any]]:
+def full_server(mariadb_server: ServerUnderTest) -> Iterator[list[Any]]:
     """The shared server with all max_connections connections held by this test."""
     held = [DRIVERS["mariadb"](mariadb_server) for _ in range(mariadb_server.max_connections)]
     try:
@@ -56,7 +56,7 @@ class Counting:
 
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_waits_and_succeeds_when_a_held_connection_is_released(
-    driver: str, mariadb_server: MariaDBServer, full_server: list[Any]
+    driver: str, mariadb_server: ServerUnderTest, full_server: list[Any]
 ) -> None:
     with pytest.raises(Exception) as refused:
         DRIVERS[driver](mariadb_server)
@@ -78,7 +78,7 @@ def test_waits_and_succeeds_when_a_held_connection_is_released(
 
 
 def test_wrong_password_fails_on_first_attempt_without_leaking_it(
-    mariadb_server: MariaDBServer, caplog: pytest.LogCaptureFixture
+    mariadb_server: ServerUnderTest, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="connguard")
     secret = "not-the-password-" + mariadb_server.password[:6]
@@ -97,7 +97,7 @@ def test_wrong_password_fails_on_first_attempt_without_leaking_it(
     assert f"{mariadb_server.user}:***@" in shown
 
 
-def test_deadline_is_respected(mariadb_server: MariaDBServer, full_server: list[Any]) -> None:
+def test_deadline_is_respected(mariadb_server: ServerUnderTest, full_server: list[Any]) -> None:
     deadline = 1.0
     policy = Policy.from_dict(
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,19 +12,17 @@ from connguard.cli import main
 from connguard.storm.measure import Outcome
 from connguard.storm.run import Server, run_storm
 from connguard.storm.scenario import ADAPTERS, MIX, STRATEGIES, Scenario
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
 
-def _server(mariadb_server: MariaDBServer) -> Server:
-    admin = {
-        "host": mariadb_server.host,
-        "port": mariadb_server.admin_port,
-        "user": "root",
-        "password": "",
-    }
-    return Server(dict(mariadb_server.connect_kwargs()), admin)
+def _storm(mariadb_server: ServerUnderTest, *args: Any, **kwargs: Any) -> list[Outcome]:
+    """``run_storm(server, *args, **kwargs)`` on the shared server; the storm's
+    watch of the server takes the harness's admin slot meanwhile."""
+    with mariadb_server.lend_admin_slot() as admin:
+        server = Server(dict(mariadb_server.connect_kwargs()), dict(admin))
+        return run_storm(server, *args, **kwargs)
 
 
 def _within_free_slots(oracle: Outcome, free: int) -> None:
@@ -36,15 +35,14 @@ def _within_free_slots(oracle: Outcome, free: int) -> None:
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
-def test_short_storm_per_adapter(adapter: str, mariadb_server: MariaDBServer) -> None:
+def test_short_storm_per_adapter(adapter: str, mariadb_server: ServerUnderTest) -> None:
     """Plain clients fail; with tenacity's backoff and with connguard all succeed,
     connguard with fewer connects refused by the server; the oracle serves all
     within the free slots, and the others are measured against it."""
     scenario = Scenario(
         clients=60, hold=0.05, max_connections=mariadb_server.max_connections, deadline=30
     )
-    server = _server(mariadb_server)
-    runs = {o.strategy: o for o in run_storm(server, scenario, [adapter], STRATEGIES)}
+    runs = {o.strategy: o for o in _storm(mariadb_server, scenario, [adapter], STRATEGIES)}
     none, tenacity, guarded = runs["none"], runs["tenacity"], runs["connguard"]
     _within_free_slots(runs["oracle"], scenario.free)
     assert guarded.oracle == runs["oracle"].makespan and guarded.x_oracle is not None
@@ -88,7 +86,7 @@ def test_storm_command_writes_table_json_and_plot(
     assert picture.read_bytes().startswith(b"\x89PNG")
 
 
-def test_foreign_connections_take_free_slots(mariadb_server: MariaDBServer) -> None:
+def test_foreign_connections_take_free_slots(mariadb_server: ServerUnderTest) -> None:
     """6 foreign connections held through the storm leave 4 free slots: the oracle
     (two processes, two slots each) stays within them, and so does the ideal."""
     scenario = Scenario(
@@ -100,7 +98,7 @@ def test_foreign_connections_take_free_slots(mariadb_server: MariaDBServer) -> N
         deadline=30,
     )
     assert scenario.free == 4 and scenario.shares() == [2, 2]
-    (oracle,) = run_storm(_server(mariadb_server), scenario, ["python-async"], ["oracle"])
+    (oracle,) = _storm(mariadb_server, scenario, ["python-async"], ["oracle"])
     _within_free_slots(oracle, scenario.free)
     assert oracle.ideal == pytest.approx(24 * 0.03 / 4)
     # The foreign connections were there all along (and are gone after the storm).
@@ -109,7 +107,7 @@ def test_foreign_connections_take_free_slots(mariadb_server: MariaDBServer) -> N
 
 
 def _no_password(
-    mariadb_server: MariaDBServer, outcomes: list[Outcome], capfd: pytest.CaptureFixture[str]
+    mariadb_server: ServerUnderTest, outcomes: list[Outcome], capfd: pytest.CaptureFixture[str]
 ) -> None:
     """The job line holds the password: nothing a worker wrote, nor the results, does."""
     out, err = capfd.readouterr()
@@ -118,7 +116,7 @@ def _no_password(
 
 
 def test_mix_runs_every_adapter_as_a_service(
-    mariadb_server: MariaDBServer, capfd: pytest.CaptureFixture[str]
+    mariadb_server: ServerUnderTest, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """All five adapters at once, each its own service: a row each and a total with
     Jain's fairness index over their throughputs, and the longest idle stretch."""
@@ -129,7 +127,7 @@ def test_mix_runs_every_adapter_as_a_service(
         services=len(ADAPTERS),
         deadline=30,
     )
-    outcomes = run_storm(_server(mariadb_server), scenario, [MIX], ["connguard", "oracle"])
+    outcomes = _storm(mariadb_server, scenario, [MIX], ["connguard", "oracle"])
     assert [(o.adapter, o.strategy) for o in outcomes] == [
         *((a, "connguard") for a in ADAPTERS),
         (MIX, "connguard"),
@@ -149,7 +147,7 @@ def test_mix_runs_every_adapter_as_a_service(
 
 
 def test_pool_scenario_oracle_strands_no_client(
-    mariadb_server: MariaDBServer, capfd: pytest.CaptureFixture[str]
+    mariadb_server: ServerUnderTest, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """Pools of 4 in two processes, 240 queries over 20 threads: the oracle's fixed
     pools (4 each, within the 5-slot shares) and connguard's Pool run them all."""
@@ -163,9 +161,7 @@ def test_pool_scenario_oracle_strands_no_client(
         deadline=30,
     )
     assert scenario.pool_slots() == [4, 4] and scenario.capacity == 8
-    outcomes = run_storm(
-        _server(mariadb_server), scenario, ["python-sync"], ["connguard", "oracle"]
-    )
+    outcomes = _storm(mariadb_server, scenario, ["python-sync"], ["connguard", "oracle"])
     for outcome in outcomes:
         assert outcome.stranded == 0 and outcome.queries == 240, outcome
         assert outcome.ok == outcome.clients == 20, outcome

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,21 +15,19 @@ from connguard.storm.measure import Outcome
 from connguard.storm.metrics import SERIES, Reading, sum_snapshots
 from connguard.storm.run import Server, run_storm
 from connguard.storm.scenario import ADAPTERS, MIX, Scenario
-from connguard.testing import MariaDBServer
+from connguard.testing import ServerUnderTest
 
 pytestmark = pytest.mark.integration
 
 GAUGES = [name for name in SERIES if name.startswith("connguard_limiter_")]
 
 
-def _server(mariadb_server: MariaDBServer) -> Server:
-    admin = {
-        "host": mariadb_server.host,
-        "port": mariadb_server.admin_port,
-        "user": "root",
-        "password": "",
-    }
-    return Server(dict(mariadb_server.connect_kwargs()), admin)
+def _storm(mariadb_server: ServerUnderTest, *args: Any, **kwargs: Any) -> list[Outcome]:
+    """``run_storm(server, *args, **kwargs)`` on the shared server; the storm's
+    watch of the server takes the harness's admin slot meanwhile."""
+    with mariadb_server.lend_admin_slot() as admin:
+        server = Server(dict(mariadb_server.connect_kwargs()), dict(admin))
+        return run_storm(server, *args, **kwargs)
 
 
 def _consistent(outcome: Outcome) -> Reading:
@@ -49,7 +48,7 @@ def _consistent(outcome: Outcome) -> Reading:
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_capacity_failures_are_the_servers_refusals(
-    adapter: str, mariadb_server: MariaDBServer
+    adapter: str, mariadb_server: ServerUnderTest
 ) -> None:
     """Two processes, nothing else connecting: the capacity failures summed over them
     are exactly the connects the server refused, and every client connected."""
@@ -60,9 +59,7 @@ def test_capacity_failures_are_the_servers_refusals(
         max_connections=mariadb_server.max_connections,
         deadline=30,
     )
-    (outcome,) = run_storm(
-        _server(mariadb_server), scenario, [adapter], ["connguard"], metrics=True
-    )
+    (outcome,) = _storm(mariadb_server, scenario, [adapter], ["connguard"], metrics=True)
     assert outcome.ok == scenario.clients, outcome
     read = _consistent(outcome)
     assert read.connects == scenario.clients
@@ -74,16 +71,14 @@ def test_capacity_failures_are_the_servers_refusals(
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
-def test_give_ups_are_counted_by_reason(adapter: str, mariadb_server: MariaDBServer) -> None:
+def test_give_ups_are_counted_by_reason(adapter: str, mariadb_server: ServerUnderTest) -> None:
     """40 clients holding 0.2 s with a 0.5 s deadline: 10 slots connect at most 30 of
     them in time, so some give up (reason deadline) and every series of spec 8.2 shows."""
     scenario = Scenario(
         clients=40, hold=0.2, max_connections=mariadb_server.max_connections, deadline=0.5
     )
     assert scenario.max_connections == 10
-    (outcome,) = run_storm(
-        _server(mariadb_server), scenario, [adapter], ["connguard"], metrics=True
-    )
+    (outcome,) = _storm(mariadb_server, scenario, [adapter], ["connguard"], metrics=True)
     assert 0 < outcome.ok <= 30, outcome
     read = _consistent(outcome)
     assert set(read.give_ups) == {("deadline",)}, read.give_ups
@@ -93,7 +88,7 @@ def test_give_ups_are_counted_by_reason(adapter: str, mariadb_server: MariaDBSer
     mariadb_server.wait_for_connections(0)
 
 
-def test_foreign_connections_do_not_count_as_refused(mariadb_server: MariaDBServer) -> None:
+def test_foreign_connections_do_not_count_as_refused(mariadb_server: ServerUnderTest) -> None:
     """The foreign connections are opened before the storm's count of refusals starts:
     with 4 of the 10 slots taken, the capacity failures still equal the server's count."""
     scenario = Scenario(
@@ -104,16 +99,14 @@ def test_foreign_connections_do_not_count_as_refused(mariadb_server: MariaDBServ
         foreign=4,
         deadline=30,
     )
-    (outcome,) = run_storm(
-        _server(mariadb_server), scenario, ["python-sync"], ["connguard"], metrics=True
-    )
+    (outcome,) = _storm(mariadb_server, scenario, ["python-sync"], ["connguard"], metrics=True)
     read = _consistent(outcome)
     assert read.connects == scenario.clients
     assert read.capacity_failures == outcome.refused, outcome
     mariadb_server.wait_for_connections(0)
 
 
-def test_a_mix_sums_its_services_into_the_total(mariadb_server: MariaDBServer) -> None:
+def test_a_mix_sums_its_services_into_the_total(mariadb_server: ServerUnderTest) -> None:
     """Each service's row has its own workers' metrics; the total row has them all, and
     only it has the server's count to compare with."""
     scenario = Scenario(
@@ -123,7 +116,7 @@ def test_a_mix_sums_its_services_into_the_total(mariadb_server: MariaDBServer) -
         services=len(ADAPTERS),
         deadline=30,
     )
-    outcomes = run_storm(_server(mariadb_server), scenario, [MIX], ["connguard"], metrics=True)
+    outcomes = _storm(mariadb_server, scenario, [MIX], ["connguard"], metrics=True)
     *services, total = outcomes
     for service in services:
         assert service.refused is None
