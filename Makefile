@@ -109,11 +109,28 @@ test-python: build-native build-rust
 	$(PY) tests/vectors/generate.py --check
 	$(PY) -m pytest
 
+# The Python integration suite against a server of yours, MySQL or MariaDB (docs/testing.md):
+#   MYSQL_TEST_URL=mysql://app:pw@127.0.0.1:3306/connguard_test \
+#   MYSQL_TEST_ADMIN_URL=mysql://root:pw@127.0.0.1:3306/ make test-mysql
+# Tests that need a server of their own (restarts, kills) still use the embedded MariaDB.
+.PHONY: test-mysql
+test-mysql:
+	@if [ -z "$$MYSQL_TEST_URL" ] || [ -z "$$MYSQL_TEST_ADMIN_URL" ]; then \
+		echo "make test-mysql: set MYSQL_TEST_URL=mysql://user:password@host:port/database" \
+			"(an account with privileges on its own database only) and" \
+			"MYSQL_TEST_ADMIN_URL=mysql://admin:password@host:port/ (global status, process" \
+			"list, KILL, GRANT, SET GLOBAL max_connections); see docs/testing.md" >&2; \
+		exit 2; \
+	fi
+	$(MAKE) --no-print-directory build-native build-rust
+	$(PY) -m pytest tests/python/integration
+
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks examples
 	$(VENV)/bin/ruff format --check python tests benchmarks examples
 	$(VENV)/bin/mypy
-	clang-format --dry-run --Werror $(filter %.cpp %.hpp,$(NATIVE_SOURCES))
+	clang-format --dry-run --Werror $(filter %.cpp %.hpp,$(NATIVE_SOURCES)) \
+		$(wildcard examples/adoption/cpp/*/*.hpp examples/adoption/cpp/*/*/*.cpp examples/adoption/cpp/*/*/*.hpp)
 	$(MAKE) --no-print-directory lint-node lint-rust
 
 lint-node: $(NODE_MODULES)
@@ -125,7 +142,7 @@ lint-rust:
 
 # The main job: 200 clients against max_connections=10, with and without connguard.
 demo: setup
-	$(VENV)/bin/connguard storm --adapter python-async --strategy all --plot storm.png
+	$(VENV)/bin/connguard storm --adapter python-async --strategy all --metrics --plot storm.png
 
 BENCH := $(BUILD)/bench
 # Runs per storm (each row of the report is their median) and, for a trimmed

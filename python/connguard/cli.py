@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from connguard import __version__, _native
+from connguard import __version__, _native, plan, probe
 from connguard.errors import PolicyError
 from connguard.storm.scenario import (
     ADAPTERS,
@@ -418,6 +418,8 @@ def _parser() -> argparse.ArgumentParser:
     storm.add_argument("--json", help="write the results as JSON to this file")
     storm.add_argument("--plot", help="write a PNG of connections and completions over time")
     storm.set_defaults(run=_storm)
+    probe.register(commands)
+    plan.register(commands)
     return parser
 
 
