@@ -19,9 +19,7 @@ std::string format_what(const std::optional<int>& code, const std::string& sqlst
 
 ConnectError::ConnectError(std::optional<int> code, std::string sqlstate, std::string message, int attempts,
                            double elapsed, Reason reason, ErrorClass error_class, const std::string& summary)
-    : std::runtime_error(format_what(code, sqlstate, message, attempts, summary)),
-      code_(code),
-      sqlstate_(std::move(sqlstate)),
+    : Error(format_what(code, sqlstate, message, attempts, summary), code, sqlstate),
       message_(std::move(message)),
       attempts_(attempts),
       elapsed_(elapsed),

@@ -19,8 +19,6 @@
 namespace connguard {
 namespace {
 
-const SqlError kNotOpen{0, "HY000", "connguard::MySQLDB: no connection is open"};
-
 // mysql_init initialises the library on first use, which is not thread-safe;
 // doing it once up front lets threads open connections concurrently.
 void init_library() {
@@ -76,7 +74,7 @@ MySQLDB::MySQLDB(MySQLDB&& other) noexcept = default;
 
 MySQLDB& MySQLDB::operator=(MySQLDB&& other) noexcept {
     if (this != &other) {
-        close();  // closes, then releases, in that order
+        reset();
         options_ = std::move(other.options_);
         slot_ = std::move(other.slot_);
         handle_ = std::move(other.handle_);
@@ -88,6 +86,7 @@ MySQLDB& MySQLDB::operator=(MySQLDB&& other) noexcept {
 
 void MySQLDB::open(const std::string& host, unsigned int port, const std::string& username,
                    const std::string& password, const std::string& database) {
+    require_closed();
     const Policy policy = options_.policy ? *options_.policy : environment_policy(options_.service);
     open(host, port, username, password, database, policy, options_.service);
 }
@@ -95,7 +94,7 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
 void MySQLDB::open(const std::string& host, unsigned int port, const std::string& username,
                    const std::string& password, const std::string& database, const Policy& policy,
                    std::string_view service) {
-    close();
+    require_closed();
     init_library();
     // Here rather than in the constructor: a moved-from object may open again.
     if (!options_.clock) options_.clock = steady_clock();
@@ -109,17 +108,18 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
         // connect failed unusable, so reusing it would fail every retry.
         std::unique_ptr<st_mysql, Closer> mysql(mysql_init(nullptr));
         if (!mysql) throw std::bad_alloc();
-        // Connector/C bounds the whole handshake by it (the greeting and the
-        // authentication reads too), not only the TCP connect: the cap is enough.
-        const unsigned int connect_timeout = whole_seconds(timeout);
-        mysql_optionsv(mysql.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
         if (options_.read_timeout > 0)
             mysql_optionsv(mysql.get(), MYSQL_OPT_READ_TIMEOUT, &options_.read_timeout);
         if (options_.write_timeout > 0) {
             mysql_optionsv(mysql.get(), MYSQL_OPT_WRITE_TIMEOUT, &options_.write_timeout);
         }
+        if (options_.configure) options_.configure(mysql.get());
+        // Connector/C bounds the whole handshake by it (the greeting and the
+        // authentication reads too), not only the TCP connect: the cap is enough.
+        const unsigned int connect_timeout = whole_seconds(timeout);
+        mysql_optionsv(mysql.get(), MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
         if (mysql_real_connect(mysql.get(), host.c_str(), username.c_str(), password.c_str(),
-                               database.c_str(), port, nullptr, 0) != nullptr) {
+                               database.c_str(), port, nullptr, options_.client_flags) != nullptr) {
             handle_ = std::move(mysql);
             return std::nullopt;
         }
@@ -148,53 +148,77 @@ void MySQLDB::open(const std::string& host, unsigned int port, const std::string
     last_error_ = {};
 }
 
-void MySQLDB::close() noexcept {
-    handle_.reset();
+void MySQLDB::close() {
+    require_open("close");
+    reset();
+}
+
+void MySQLDB::require_open(const char* call) const {
+    if (!handle_) throw UsageError(std::string("connguard::MySQLDB::") + call + ": no connection is open");
+}
+
+void MySQLDB::require_closed() const {
+    if (handle_) throw UsageError("connguard::MySQLDB::open: a connection is open; close() it first");
+}
+
+void MySQLDB::reset() noexcept {
+    handle_.reset();  // closes, then releases the slot, in that order
     slot_.release();
 }
 
 bool MySQLDB::fail() {
-    last_error_ = handle_ ? SqlError{static_cast<int>(mysql_errno(handle_.get())),
-                                     mysql_sqlstate(handle_.get()), mysql_error(handle_.get())}
-                          : kNotOpen;
+    last_error_ = {static_cast<int>(mysql_errno(handle_.get())), mysql_sqlstate(handle_.get()),
+                   mysql_error(handle_.get())};
     return false;
 }
 
 bool MySQLDB::execute_query(const std::string& sql) {
+    require_open("execute_query");
     last_error_ = {};
-    if (!handle_ || mysql_real_query(handle_.get(), sql.data(), sql.size()) != 0) return fail();
+    if (mysql_real_query(handle_.get(), sql.data(), sql.size()) != 0) return fail();
     return true;
 }
 
 Statement MySQLDB::prepare_statement(const std::string& sql) {
-    last_error_ = {};
-    if (!handle_) throw QueryError(kNotOpen);
-    Statement statement(mysql_stmt_init(handle_.get()));
-    if (!statement.stmt_) throw std::bad_alloc();
-    if (mysql_stmt_prepare(statement.stmt_.get(), sql.data(), sql.size()) != 0) {
-        statement.fail();
-        last_error_ = statement.last_error();
-        throw QueryError(last_error_);
-    }
-    return statement;
+    return prepare_statement(sql.data(), sql.size());
 }
 
-Rows MySQLDB::get_iterator() {
-    if (!handle_) throw QueryError(kNotOpen);
+Statement MySQLDB::prepare_statement(const char* sql, std::size_t length) {
+    require_open("prepare_statement");
+    last_error_ = {};
+    try {
+        return Statement::prepare(handle_.get(), sql, length);
+    } catch (const QueryError& error) {
+        last_error_ = error.error();
+        throw;
+    }
+}
+
+MySQLDB::Iterator MySQLDB::get_iterator() {
+    require_open("get_iterator");
     MYSQL* mysql = handle_.get();
-    std::shared_ptr<MYSQL_RES> result(mysql_store_result(mysql), [](MYSQL_RES* r) { mysql_free_result(r); });
-    if (!result) {
+    MYSQL_RES* used = mysql_use_result(mysql);
+    if (used == nullptr) {
         if (mysql_field_count(mysql) == 0) return Rows();  // the statement had no result set
         fail();
         throw QueryError(last_error_);
     }
+    // Shared: the Rows' fetch function is a copyable std::function. Freeing an
+    // unread result reads the rest of it, so the connection is usable after.
+    const std::shared_ptr<MYSQL_RES> result(used, &mysql_free_result);
     const unsigned int count = mysql_num_fields(result.get());
     std::vector<std::string> columns;
     const MYSQL_FIELD* fields = mysql_fetch_fields(result.get());
     for (unsigned int i = 0; i < count; ++i) columns.emplace_back(fields[i].name);
-    return Rows(std::move(columns), [result, count](Row& row) {
+    return Rows(std::move(columns), [result, mysql, count](Row& row) {
         const MYSQL_ROW values = mysql_fetch_row(result.get());
-        if (values == nullptr) return false;  // stored result: no read errors left
+        if (values == nullptr) {  // the end, or a read error: streamed rows come off the wire
+            if (mysql_errno(mysql) != 0) {
+                throw QueryError(
+                    {static_cast<int>(mysql_errno(mysql)), mysql_sqlstate(mysql), mysql_error(mysql)});
+            }
+            return false;
+        }
         const unsigned long* lengths = mysql_fetch_lengths(result.get());
         row.assign(count, std::nullopt);
         for (unsigned int i = 0; i < count; ++i) {

@@ -1,6 +1,7 @@
 #include "connguard/policy_error.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 namespace connguard {
@@ -55,7 +56,7 @@ std::string_view to_string(PolicyErrorKind kind) {
 
 PolicyError::PolicyError(PolicyErrorKind kind, std::string file, int line, std::string table, std::string key,
                          std::string problem, std::string allowed)
-    : std::runtime_error(format_message(file, line, table, key, problem, allowed)),
+    : Error(format_message(file, line, table, key, problem, allowed), std::nullopt, ""),
       kind_(kind),
       file_(std::move(file)),
       line_(line),

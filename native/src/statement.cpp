@@ -4,7 +4,9 @@
 
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
+#include <vector>
 
 namespace connguard {
 namespace {
@@ -20,10 +22,33 @@ struct ResultBuffers {
 
 constexpr unsigned long kInitialColumnBuffer = 64;
 
+SqlError misuse(const std::string& message) {
+    return {0, "HY000", "connguard::Statement: " + message};
+}
+
+// Binds, executes and buffers any result set; false on failure (the
+// statement's errno says why).
+bool run(MYSQL_STMT* stmt, std::vector<MYSQL_BIND>& binds) {
+    if (!binds.empty() && mysql_stmt_bind_param(stmt, binds.data()) != 0) return false;
+    if (mysql_stmt_execute(stmt) != 0) return false;
+    return mysql_stmt_field_count(stmt) == 0 || mysql_stmt_store_result(stmt) == 0;
+}
+
 }  // namespace
 
 void Statement::Closer::operator()(st_mysql_stmt* stmt) const noexcept {
     mysql_stmt_close(stmt);
+}
+
+Statement Statement::prepare(MYSQL* mysql, const char* sql, std::size_t length) {
+    Statement statement(mysql_stmt_init(mysql));
+    if (!statement.stmt_) throw std::bad_alloc();
+    if (mysql_stmt_prepare(statement.stmt_.get(), sql, static_cast<unsigned long>(length)) != 0) {
+        statement.fail();
+        throw QueryError(statement.last_error_);
+    }
+    statement.bindings_ = ParamBindings(mysql_stmt_param_count(statement.stmt_.get()));
+    return statement;
 }
 
 bool Statement::fail() {
@@ -32,19 +57,50 @@ bool Statement::fail() {
     return false;
 }
 
+bool Statement::execute() {
+    last_error_ = {};
+    const std::vector<ParamBindings::Binding>& bound = bindings_.bindings_;
+    std::vector<MYSQL_BIND> binds(bound.size());  // value-initialised: all zero
+    std::vector<unsigned long> lengths(bound.size());
+    for (std::size_t i = 0; i < bound.size(); ++i) {
+        MYSQL_BIND& bind = binds[i];
+        switch (bound[i].type) {
+            case ParamBindings::Type::Unbound:
+                last_error_ = misuse("parameter " + std::to_string(i) + " is not bound");
+                return false;
+            case ParamBindings::Type::Null: bind.buffer_type = MYSQL_TYPE_NULL; break;
+            case ParamBindings::Type::UInt8:
+                bind.buffer_type = MYSQL_TYPE_TINY;
+                bind.is_unsigned = 1;
+                break;
+            case ParamBindings::Type::Int64: bind.buffer_type = MYSQL_TYPE_LONGLONG; break;
+            case ParamBindings::Type::UInt64:
+                bind.buffer_type = MYSQL_TYPE_LONGLONG;
+                bind.is_unsigned = 1;
+                break;
+            case ParamBindings::Type::Varchar:
+                bind.buffer_type = MYSQL_TYPE_STRING;
+                lengths[i] = static_cast<unsigned long>(bound[i].length);
+                bind.buffer_length = lengths[i];
+                bind.length = &lengths[i];
+                break;
+        }
+        bind.buffer = const_cast<void*>(bound[i].value);  // Connector/C only reads parameters
+    }
+    return run(stmt_.get(), binds) || fail();
+}
+
 bool Statement::execute(const Params& params) {
     last_error_ = {};
     const unsigned long expected = mysql_stmt_param_count(stmt_.get());
     if (params.size() != expected) {
-        last_error_ = {0, "HY000",
-                       "connguard::Statement: " + std::to_string(expected) + " parameters expected, " +
-                           std::to_string(params.size()) + " given"};
+        last_error_ = misuse(std::to_string(expected) + " parameters expected, " +
+                             std::to_string(params.size()) + " given");
         return false;
     }
-    std::vector<MYSQL_BIND> binds(params.size());
+    std::vector<MYSQL_BIND> binds(params.size());  // value-initialised: all zero
     std::vector<unsigned long> lengths(params.size());
     for (std::size_t i = 0; i < params.size(); ++i) {
-        std::memset(&binds[i], 0, sizeof(MYSQL_BIND));
         if (!params[i]) {
             binds[i].buffer_type = MYSQL_TYPE_NULL;
             continue;
@@ -55,10 +111,7 @@ bool Statement::execute(const Params& params) {
         binds[i].buffer_length = lengths[i];
         binds[i].length = &lengths[i];
     }
-    if (!binds.empty() && mysql_stmt_bind_param(stmt_.get(), binds.data()) != 0) return fail();
-    if (mysql_stmt_execute(stmt_.get()) != 0) return fail();
-    if (mysql_stmt_field_count(stmt_.get()) > 0 && mysql_stmt_store_result(stmt_.get()) != 0) return fail();
-    return true;
+    return run(stmt_.get(), binds) || fail();
 }
 
 Rows Statement::rows() {

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <vector>
 
 #include "closed_port.hpp"
 #include "connguard/environment_policy.hpp"
@@ -94,20 +96,52 @@ TEST_F(Offline, AnExplicitPolicyInTheOptionsWins) {
     EXPECT_TRUE(clock->sleeps.empty());
 }
 
-TEST(MySQLDBClosed, StatementsReportThatNothingIsOpen) {
+// As CLP's MySQLDB: a call that needs a connection throws when there is none.
+TEST(MySQLDBClosed, CallsThatNeedAConnectionThrowUsageError) {
     MySQLDB db;
     EXPECT_FALSE(db.is_open());
     EXPECT_EQ(db.native_handle(), nullptr);
-    EXPECT_FALSE(db.execute_query("SELECT 1"));
-    EXPECT_EQ(db.last_error().code, 0);
-    EXPECT_NE(db.last_error().message.find("no connection is open"), std::string::npos);
-    EXPECT_THROW(db.prepare_statement("SELECT 1"), QueryError);
-    EXPECT_THROW(db.get_iterator(), QueryError);
+    EXPECT_THROW(db.execute_query("SELECT 1"), UsageError);
+    EXPECT_THROW(db.prepare_statement("SELECT 1"), UsageError);
+    EXPECT_THROW(db.prepare_statement("SELECT 1", 8), UsageError);
+    EXPECT_THROW(db.get_iterator(), UsageError);
+    try {
+        db.close();
+        FAIL() << "closed a closed MySQLDB";
+    } catch (const Error& error) {
+        EXPECT_EQ(error.code(), std::nullopt);
+        EXPECT_STREQ(error.what(), "connguard::MySQLDB::close: no connection is open");
+    }
     EXPECT_EQ(db.affected_rows(), 0u);
-    db.close();
-    db.close();
     MySQLDB moved = std::move(db);
     EXPECT_FALSE(moved.is_open());
+}
+
+// Every attempt starts from a fresh handle, so the service's options are set on each.
+TEST_F(Offline, ConfigureRunsOnEveryAttemptsHandle) {
+    Policy policy;
+    policy.max_attempts = 3;
+    MySQLDBOptions o = options();
+    std::vector<st_mysql*> handles;
+    o.configure = [&handles](st_mysql* mysql) { handles.push_back(mysql); };
+    MySQLDB db(o);
+    EXPECT_THROW(db.open("127.0.0.1", closed_port(), "app", "pw", "main", policy), ConnectError);
+    ASSERT_EQ(handles.size(), 3u);
+    for (st_mysql* handle : handles) EXPECT_NE(handle, nullptr);
+}
+
+TEST_F(Offline, AnExceptionFromConfigureEndsOpenAsItIs) {
+    MySQLDBOptions o = options();
+    int calls = 0;
+    o.configure = [&calls](st_mysql*) {
+        ++calls;
+        throw std::invalid_argument("no such CA file");
+    };
+    MySQLDB db(o);
+    EXPECT_THROW(db.open("127.0.0.1", closed_port(), "app", "pw", "main", Policy()), std::invalid_argument);
+    EXPECT_EQ(calls, 1);
+    EXPECT_FALSE(db.is_open());
+    EXPECT_TRUE(clock->sleeps.empty());
 }
 
 TEST_F(Offline, AMovedFromObjectCanOpenAgain) {

@@ -3,6 +3,7 @@
 // CONNGUARD_TEST_* variables.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <mysql.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
@@ -189,6 +191,146 @@ TEST_F(Server, InsertsAndReadsRows) {
     EXPECT_THROW(db.prepare_statement("SELEKT 1"), QueryError);
     EXPECT_EQ(db.last_error().code, 1064);
     ASSERT_TRUE(db.execute_query("DROP TABLE items"));
+}
+
+// CLP's calls (components/core/src/clp/GlobalMySQLMetadataDB.cpp): a prepared
+// INSERT with typed bindings rebound in a loop, rows read by a streaming cursor.
+TEST_F(Server, TypedBindingsAndAStreamingIterator) {
+    MySQLDB db = open();
+    ASSERT_TRUE(db.execute_query("DROP TABLE IF EXISTS archives"));
+    ASSERT_TRUE(
+        db.execute_query("CREATE TABLE archives (id VARCHAR(64), begin_ts BIGINT, size BIGINT UNSIGNED, kind "
+                         "TINYINT UNSIGNED, "
+                         "note TEXT)"));
+    const std::string sql = "INSERT INTO archives VALUES (?, ?, ?, ?, ?)";
+    Statement insert = db.prepare_statement(sql.c_str(), sql.length());
+    ParamBindings& bindings = insert.get_statement_bindings();
+    EXPECT_EQ(bindings.size(), 5u);
+    EXPECT_FALSE(insert.execute());  // nothing bound yet
+    EXPECT_EQ(insert.last_error().message, "connguard::Statement: parameter 0 is not bound");
+
+    struct Archive {
+        std::string id;
+        std::int64_t begin_ts;
+        std::uint64_t size;
+        std::uint8_t kind;
+    };
+    std::vector<Archive> archives = {{"b", 1700000000200, 18446744073709551615u, 255}, {"a", -5, 0, 0}};
+    for (Archive& archive : archives) {
+        bindings.bind_varchar(0, archive.id.c_str(), archive.id.length());
+        bindings.bind_int64(1, archive.begin_ts);
+        bindings.bind_uint64(2, archive.size);
+        bindings.bind_uint8(3, archive.kind);
+        bindings.bind_null(4);
+        ASSERT_TRUE(insert.execute()) << insert.last_error().message;
+        EXPECT_EQ(insert.affected_rows(), 1u);
+    }
+    EXPECT_THROW(bindings.bind_null(5), UsageError);
+    const std::string note = "a note";
+    bindings.bind_varchar(4, note.data(), note.size());
+    archives[1].id = "c";  // read where it lives, at execute()
+    bindings.bind_varchar(0, archives[1].id.c_str(), archives[1].id.length());
+    ASSERT_TRUE(insert.execute()) << insert.last_error().message;
+
+    ASSERT_TRUE(
+        db.execute_query("SELECT id, begin_ts, size, kind, note FROM archives ORDER BY begin_ts, id"));
+    MySQLDB::Iterator iterator = db.get_iterator();
+    std::vector<std::string> rows;
+    std::string field;
+    while (iterator.contains_element()) {
+        std::string line;
+        for (std::size_t i = 0; i < 5; ++i) {
+            iterator.get_field_as_string(i, field);
+            line += (i == 0 ? "" : " ") + field;
+        }
+        rows.push_back(line);
+        iterator.get_next();
+    }
+    EXPECT_EQ(rows, (std::vector<std::string>{"a -5 0 0 ", "c -5 0 0 a note",
+                                              "b 1700000000200 18446744073709551615 255 "}));
+    EXPECT_TRUE(db.execute_query("SELECT 1")) << db.last_error().message;  // all read: usable again
+}
+
+// An unread iterator frees its result set when destroyed: the connection is usable after.
+TEST_F(Server, ADestroyedIteratorLeavesTheConnectionUsable) {
+    MySQLDB db = open();
+    ASSERT_TRUE(db.execute_query("SELECT seq FROM seq_1_to_1000"));
+    {
+        MySQLDB::Iterator iterator = db.get_iterator();
+        std::string first;
+        iterator.get_field_as_string(0, first);
+        EXPECT_EQ(first, "1");
+        // Streamed, not buffered: the server still has rows to send.
+        EXPECT_FALSE(db.execute_query("SELECT 1"));
+        EXPECT_EQ(db.last_error().code, 2014) << db.last_error().message;  // CR_COMMANDS_OUT_OF_SYNC
+    }
+    ASSERT_TRUE(db.execute_query("SELECT 2")) << db.last_error().message;
+    Rows rows = db.get_iterator();
+    ASSERT_TRUE(rows.contains_element());
+    EXPECT_EQ(*rows.begin(), (Row{"2"}));
+}
+
+// As CLP's MySQLDB: open() on an open object and close() on a closed one throw.
+TEST_F(Server, OpenWhileOpenAndCloseWhileClosedThrow) {
+    MySQLDB db = open();
+    EXPECT_THROW(db.open(s().host, s().port, s().user, s().password, s().database, kPatient), UsageError);
+    EXPECT_THROW(db.open(s().host, s().port, s().user, s().password, s().database), UsageError);
+    EXPECT_TRUE(db.execute_query("SELECT 1")) << "the open connection was kept";
+    db.close();
+    EXPECT_THROW(db.close(), UsageError);
+    db.open(s().host, s().port, s().user, s().password, s().database, kPatient);  // closed: opens again
+    EXPECT_TRUE(db.execute_query("SELECT 1")) << db.last_error().message;
+}
+
+std::string session_status(MySQLDB& db, const std::string& name) {
+    EXPECT_TRUE(db.execute_query("SHOW SESSION STATUS LIKE '" + name + "'")) << db.last_error().message;
+    MySQLDB::Iterator row = db.get_iterator();
+    std::string value;
+    row.get_field_as_string(1, value);
+    return value;
+}
+
+// CLP's MySQLDB connects with CLIENT_COMPRESS: compressed when asked, by flag or option.
+TEST_F(Server, CompressionIsOnWhenAsked) {
+    MySQLDB plain = open();
+    EXPECT_EQ(session_status(plain, "Compression"), "OFF");
+    MySQLDBOptions flag;
+    flag.client_flags = CLIENT_COMPRESS;
+    MySQLDB flagged = open(flag);
+    EXPECT_EQ(session_status(flagged, "Compression"), "ON");
+    MySQLDBOptions option;
+    option.configure = [](st_mysql* mysql) { mysql_optionsv(mysql, MYSQL_OPT_COMPRESS, nullptr); };
+    MySQLDB configured = open(option);
+    EXPECT_EQ(session_status(configured, "Compression"), "ON");
+}
+
+// Refused attempts first, then one that connects: each had a fresh handle and
+// the service's options, so the connection that stays has them too.
+TEST_F(Server, TheServicesOptionsAreSetOnEveryAttempt) {
+    std::vector<MySQLDB> held;
+    for (int i = 0; i < s().max_connections; ++i) held.push_back(open());
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        held.back().close();
+    });
+    Captured log;
+    MySQLDBOptions options = log.options();
+    options.client_flags = CLIENT_COMPRESS;
+    std::atomic<int> configured{0};
+    options.configure = [&configured](st_mysql* mysql) {
+        ++configured;
+        mysql_optionsv(mysql, MYSQL_INIT_COMMAND, "SET @service_option = 'set'");
+    };
+    MySQLDB db(options);
+    db.open(s().host, s().port, s().user, s().password, s().database, kPatient);
+    release.join();
+    EXPECT_GT(db.attempts(), 1);
+    EXPECT_EQ(configured, db.attempts());
+    EXPECT_EQ(session_status(db, "Compression"), "ON");
+    ASSERT_TRUE(db.execute_query("SELECT @service_option")) << db.last_error().message;
+    Rows rows = db.get_iterator();
+    ASSERT_TRUE(rows.contains_element());
+    EXPECT_EQ(*rows.begin(), (Row{"set"}));
 }
 
 // 64 threads, each open -> SELECT SLEEP(0.02) -> close, released together.

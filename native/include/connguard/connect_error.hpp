@@ -3,15 +3,15 @@
 #pragma once
 
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 #include "connguard/classification.hpp"
 #include "connguard/decision.hpp"
+#include "connguard/error.hpp"
 
 namespace connguard {
 
-class ConnectError : public std::runtime_error {
+class ConnectError : public Error {
 public:
     // `message` is the driver's text with any password already masked. what()
     // is that text, then code and SQLSTATE, then connguard's summary. With 0
@@ -20,10 +20,8 @@ public:
     ConnectError(std::optional<int> code, std::string sqlstate, std::string message, int attempts,
                  double elapsed, Reason reason, ErrorClass error_class, const std::string& summary);
 
-    // The driver's error number (mysql_errno); nullopt for a network error
-    // that carried none.
-    std::optional<int> code() const noexcept { return code_; }
-    const std::string& sqlstate() const noexcept { return sqlstate_; }
+    // code() is the driver's error number (mysql_errno), nullopt for a network
+    // error that carried none; sqlstate() its SQLSTATE (Error).
     const std::string& message() const noexcept { return message_; }
     int attempts() const noexcept { return attempts_; }
     double elapsed() const noexcept { return elapsed_; }  // seconds
@@ -31,8 +29,6 @@ public:
     ErrorClass error_class() const noexcept { return error_class_; }
 
 private:
-    std::optional<int> code_;
-    std::string sqlstate_;
     std::string message_;
     int attempts_;
     double elapsed_;

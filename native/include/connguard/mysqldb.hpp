@@ -1,8 +1,11 @@
 // A MariaDB Connector/C connection whose open() survives error 1040 and a
-// restarting server: the common C++ service wrapper, with connguard's retry.
+// restarting server: the common C++ service wrapper (CLP's MySQLDB: open,
+// close, execute_query, prepare_statement, get_iterator), with connguard's retry.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +20,7 @@
 #include "connguard/retry_connect.hpp"
 #include "connguard/rows.hpp"
 #include "connguard/statement.hpp"
+#include "connguard/usage_error.hpp"
 
 struct st_mysql;  // MYSQL of Connector/C
 
@@ -36,12 +40,24 @@ struct MySQLDBOptions {
     // Not from the policy: they bound every statement, not only the connect.
     unsigned int read_timeout = 0;
     unsigned int write_timeout = 0;
+    // mysql_real_connect's client_flag for every attempt, e.g. CLIENT_COMPRESS
+    // (CLP's MySQLDB passes it) or CLIENT_FOUND_ROWS.
+    unsigned long client_flags = 0;
+    // Called with each attempt's fresh handle, after mysql_init and the
+    // timeouts above, before mysql_real_connect: the mysql_options calls a
+    // service makes (MYSQL_OPT_COMPRESS, TLS, MYSQL_INIT_COMMAND, ...). connguard
+    // sets MYSQL_OPT_CONNECT_TIMEOUT after it: the call's cap (open()) wins. An
+    // exception from it ends open() as it is, the handle closed.
+    std::function<void(st_mysql*)> configure;
 };
 
 // One connection, used by one thread at a time (close() and the destructor
 // may run on another). Move-only; the destructor closes it.
 class MySQLDB {
 public:
+    // CLP's name for what get_iterator() returns.
+    using Iterator = Rows;
+
     MySQLDB();
     explicit MySQLDB(MySQLDBOptions options);
     ~MySQLDB();
@@ -50,13 +66,14 @@ public:
     MySQLDB(const MySQLDB&) = delete;
     MySQLDB& operator=(const MySQLDB&) = delete;
 
-    // Closes any open connection, then connects, retrying per the policy:
-    // every attempt starts from a fresh mysql_init, so a failed open() leaves
-    // the object ready for the next. With policy.limiter.enabled, attempts go
-    // through the process's gate for host:port (spec 6), and close() hands the
-    // slot on. Emits the call's events to the process's sinks (events.hpp).
-    // Throws ConnectError on give-up, PolicyError for a bad $CONNGUARD_POLICY
-    // file.
+    // Connects, retrying per the policy: every attempt starts from a fresh
+    // mysql_init (options' client_flags and configure applied to each), so a
+    // failed open() leaves the object closed and ready for the next. With
+    // policy.limiter.enabled, attempts go through the process's gate for
+    // host:port (spec 6), and close() hands the slot on. Emits the call's
+    // events to the process's sinks (events.hpp). Throws UsageError when a
+    // connection is open (as CLP's does), ConnectError on give-up, PolicyError
+    // for a bad $CONNGUARD_POLICY file.
     void open(const std::string& host, unsigned int port, const std::string& username,
               const std::string& password, const std::string& database);
     // The same with an explicit policy; `service` names the caller in log
@@ -64,18 +81,25 @@ public:
     void open(const std::string& host, unsigned int port, const std::string& username,
               const std::string& password, const std::string& database, const Policy& policy,
               std::string_view service = "");
-    void close() noexcept;
+    // Throws UsageError when no connection is open (as CLP's does); the
+    // destructor and a move-assignment close without asking.
+    void close();
     bool is_open() const noexcept { return handle_ != nullptr; }
     // Attempts the last successful open() took (1 = no retry).
     int attempts() const noexcept { return attempts_; }
 
+    // The statement calls throw UsageError when no connection is open.
+
     // Runs `sql`; false on failure (last_error()). Never retried.
     bool execute_query(const std::string& sql);
-    // Throws QueryError when the server rejects it or no connection is open.
+    // Throws QueryError when the server rejects it.
     Statement prepare_statement(const std::string& sql);
-    // The result set of the last execute_query(); no columns when it had none.
+    Statement prepare_statement(const char* sql, std::size_t length);
+    // The result set of the last execute_query(), streamed from the server
+    // (mysql_use_result, as CLP's): read it to the end or destroy it before
+    // the next statement on this connection. No columns when it had none.
     // Throws QueryError when the rows cannot be read.
-    Rows get_iterator();
+    Iterator get_iterator();
     std::uint64_t affected_rows() const;
     std::uint64_t insert_id() const;
     const SqlError& last_error() const noexcept { return last_error_; }
@@ -87,6 +111,9 @@ private:
     struct Closer {
         void operator()(st_mysql* mysql) const noexcept;
     };
+    void require_open(const char* call) const;
+    void require_closed() const;
+    void reset() noexcept;
     bool fail();
 
     MySQLDBOptions options_;

@@ -1,9 +1,10 @@
 // The single error a failed policy load reports (spec 1.3).
 #pragma once
 
-#include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "connguard/error.hpp"
 
 namespace connguard {
 
@@ -26,8 +27,8 @@ std::string_view to_string(PolicyErrorKind kind);
 // what() is `FILE:LINE: [TABLE] KEY: PROBLEM (allowed: ALLOWED)`, leaving out
 // `:LINE` when line is 0, `[TABLE] ` when table is empty and `KEY: ` when key
 // is empty (and ` (allowed: ...)` when allowed is empty, which connguard's own
-// errors never are).
-class PolicyError : public std::runtime_error {
+// errors never are). code() is nullopt: the error is the file's, not a server's.
+class PolicyError : public Error {
 public:
     PolicyError(PolicyErrorKind kind, std::string file, int line, std::string table, std::string key,
                 std::string problem, std::string allowed);

@@ -2,8 +2,9 @@
 // retries connection establishment only).
 #pragma once
 
-#include <stdexcept>
 #include <string>
+
+#include "connguard/error.hpp"
 
 namespace connguard {
 
@@ -14,7 +15,8 @@ struct SqlError {
 };
 
 // Thrown where a call has no bool to return (prepare_statement, reading rows).
-class QueryError : public std::runtime_error {
+// code() is error().code, nullopt for 0.
+class QueryError : public Error {
 public:
     explicit QueryError(SqlError error);
 

@@ -1,15 +1,18 @@
 // A prepared statement of a MySQLDB connection.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "connguard/param_bindings.hpp"
 #include "connguard/query_error.hpp"
 #include "connguard/rows.hpp"
 
+struct st_mysql;       // MYSQL of Connector/C
 struct st_mysql_stmt;  // MYSQL_STMT of Connector/C
 
 namespace connguard {
@@ -19,13 +22,20 @@ namespace connguard {
 using Params = std::vector<std::optional<std::string>>;
 
 // Move-only; closes the statement on destruction. Must not outlive the
-// MySQLDB connection it was prepared on.
+// MySQLDB connection it was prepared on. Both execute()s return false on
+// failure (last_error()), buffer a result set at once, so other statements
+// can run before rows() reads it, and are never retried: their outcome may be
+// unknown.
 class Statement {
 public:
-    // Binds `params` and runs the statement; false on failure (last_error()).
-    // A result set is buffered at once, so other statements can run before
-    // rows() reads it. Never retried: its outcome may be unknown.
-    bool execute(const Params& params = {});
+    // The typed bindings that execute() sends (CLP's get_statement_bindings()).
+    ParamBindings& get_statement_bindings() noexcept { return bindings_; }
+    // Runs the statement with get_statement_bindings(); every placeholder must
+    // be bound.
+    bool execute();
+    // Runs the statement with `params` as strings; get_statement_bindings()
+    // is left as it was.
+    bool execute(const Params& params);
     // The result set of the last execute(); no columns when it had none.
     Rows rows();
     std::uint64_t affected_rows() const;
@@ -38,9 +48,12 @@ private:
         void operator()(st_mysql_stmt* stmt) const noexcept;
     };
     explicit Statement(st_mysql_stmt* stmt) : stmt_(stmt) {}
+    // Throws QueryError when the server rejects `sql`.
+    static Statement prepare(st_mysql* mysql, const char* sql, std::size_t length);
     bool fail();
 
     std::unique_ptr<st_mysql_stmt, Closer> stmt_;
+    ParamBindings bindings_;
     SqlError last_error_;
 };
 
