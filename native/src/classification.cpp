@@ -12,7 +12,7 @@ constexpr ErrorClass T = ErrorClass::Transient;
 constexpr ErrorClass F = ErrorClass::Fatal;
 
 // Every code spec 2 names. Codes absent here are fatal by rule, not by entry.
-constexpr std::array<CodeInfo, 24> kCodes = {{
+constexpr std::array<CodeInfo, 27> kCodes = {{
     {1040, "ER_CON_COUNT_ERROR", C, "Too many connections: the server reached max_connections.",
      "Raise max_connections or shrink client pools; consider a connection pooler."},
     {1041, "ER_OUT_OF_RESOURCES", C, "The server ran out of memory.",
@@ -28,6 +28,8 @@ constexpr std::array<CodeInfo, 24> kCodes = {{
     {1129, "ER_HOST_IS_BLOCKED", F, "The client host is blocked after too many failed connection attempts.",
      "On the server, run FLUSH HOSTS or raise max_connect_errors, then fix what makes "
      "connections fail."},
+    {1130, "ER_HOST_NOT_PRIVILEGED", F, "The client host is not allowed to connect to this server.",
+     "Create or grant the account for this client host (user@'host'), or connect from a host it allows."},
     {1135, "ER_CANT_CREATE_THREAD", C, "The server could not create a thread for the connection.",
      "Check the server's OS limits (ulimit -u, systemd TasksMax) and memory, or use a thread pool."},
     {1158, "ER_NET_READ_ERROR", T, "The server got an error reading a packet from the client.",
@@ -64,6 +66,12 @@ constexpr std::array<CodeInfo, 24> kCodes = {{
     {2059, "CR_AUTH_PLUGIN_CANNOT_LOAD", F,
      "The client cannot load the authentication plugin the account uses.",
      "Install the plugin for the client, or switch the account to a plugin the client has."},
+    {3159, "ER_SECURE_TRANSPORT_REQUIRED", F,
+     "The server requires TLS (require_secure_transport=ON) and the connection did not use it.",
+     "Turn TLS on in the client's connection settings (ssl-mode REQUIRED, or a CA)."},
+    {4031, "ER_CLIENT_INTERACTION_TIMEOUT", T,
+     "The server closed the connection after it sat idle longer than wait_timeout (MySQL 8.0.24+).",
+     "Reconnect; keep pooled connections idle for less than wait_timeout, or raise it."},
     {9001, "PROXYSQL_MAX_CONNECT_TIMEOUT", C,
      "ProxySQL found no usable backend within its connect timeout (Max connect timeout reached).",
      "Check backend health and ProxySQL's hostgroup limits and connect timeouts."},

@@ -10,6 +10,7 @@ module.exports = [
   { code: 1049, symbol: "ER_BAD_DB_ERROR", class: "fatal", meaning: "The requested database does not exist.", advice: "Fix the database name in the connection settings or create the database." },
   { code: 1053, symbol: "ER_SERVER_SHUTDOWN", class: "transient", meaning: "The server is shutting down.", advice: "Wait for the restart or fail over; check whether the shutdown was planned." },
   { code: 1129, symbol: "ER_HOST_IS_BLOCKED", class: "fatal", meaning: "The client host is blocked after too many failed connection attempts.", advice: "On the server, run FLUSH HOSTS or raise max_connect_errors, then fix what makes connections fail." },
+  { code: 1130, symbol: "ER_HOST_NOT_PRIVILEGED", class: "fatal", meaning: "The client host is not allowed to connect to this server.", advice: "Create or grant the account for this client host (user@'host'), or connect from a host it allows." },
   { code: 1135, symbol: "ER_CANT_CREATE_THREAD", class: "capacity", meaning: "The server could not create a thread for the connection.", advice: "Check the server's OS limits (ulimit -u, systemd TasksMax) and memory, or use a thread pool." },
   { code: 1158, symbol: "ER_NET_READ_ERROR", class: "transient", meaning: "The server got an error reading a packet from the client.", advice: "Check the network between client and server and net_read_timeout." },
   { code: 1159, symbol: "ER_NET_READ_INTERRUPTED", class: "transient", meaning: "The server timed out reading a packet from the client.", advice: "Check network latency and packet loss, and net_read_timeout." },
@@ -26,5 +27,7 @@ module.exports = [
   { code: 2026, symbol: "CR_SSL_CONNECTION_ERROR", class: "fatal", meaning: "The TLS handshake with the server failed.", advice: "Check TLS settings on both sides: certificates, CA, TLS versions and ciphers." },
   { code: 2055, symbol: "CR_SERVER_LOST_EXTENDED", class: "transient", meaning: "The connection to the server was lost at a stage the client reports.", advice: "Check the network, proxies and load balancers in between, and the server log." },
   { code: 2059, symbol: "CR_AUTH_PLUGIN_CANNOT_LOAD", class: "fatal", meaning: "The client cannot load the authentication plugin the account uses.", advice: "Install the plugin for the client, or switch the account to a plugin the client has." },
+  { code: 3159, symbol: "ER_SECURE_TRANSPORT_REQUIRED", class: "fatal", meaning: "The server requires TLS (require_secure_transport=ON) and the connection did not use it.", advice: "Turn TLS on in the client's connection settings (ssl-mode REQUIRED, or a CA)." },
+  { code: 4031, symbol: "ER_CLIENT_INTERACTION_TIMEOUT", class: "transient", meaning: "The server closed the connection after it sat idle longer than wait_timeout (MySQL 8.0.24+).", advice: "Reconnect; keep pooled connections idle for less than wait_timeout, or raise it." },
   { code: 9001, symbol: "PROXYSQL_MAX_CONNECT_TIMEOUT", class: "capacity", meaning: "ProxySQL found no usable backend within its connect timeout (Max connect timeout reached).", advice: "Check backend health and ProxySQL's hostgroup limits and connect timeouts." },
 ];

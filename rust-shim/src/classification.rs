@@ -104,7 +104,7 @@ use ErrorClass::{Capacity as C, Fatal as F, Transient as T};
 /// Written by hand from tests/vectors/reference/codes.py and held to
 /// error_codes.json, entry for entry, by tests/vectors.rs.
 #[rustfmt::skip]
-const CODES: [CodeInfo; 24] = [
+const CODES: [CodeInfo; 27] = [
     info(1040, "ER_CON_COUNT_ERROR", C, "Too many connections: the server reached max_connections.",
          "Raise max_connections or shrink client pools; consider a connection pooler."),
     info(1041, "ER_OUT_OF_RESOURCES", C, "The server ran out of memory.",
@@ -119,6 +119,8 @@ const CODES: [CodeInfo; 24] = [
          "Wait for the restart or fail over; check whether the shutdown was planned."),
     info(1129, "ER_HOST_IS_BLOCKED", F, "The client host is blocked after too many failed connection attempts.",
          "On the server, run FLUSH HOSTS or raise max_connect_errors, then fix what makes connections fail."),
+    info(1130, "ER_HOST_NOT_PRIVILEGED", F, "The client host is not allowed to connect to this server.",
+         "Create or grant the account for this client host (user@'host'), or connect from a host it allows."),
     info(1135, "ER_CANT_CREATE_THREAD", C, "The server could not create a thread for the connection.",
          "Check the server's OS limits (ulimit -u, systemd TasksMax) and memory, or use a thread pool."),
     info(1158, "ER_NET_READ_ERROR", T, "The server got an error reading a packet from the client.",
@@ -151,6 +153,10 @@ const CODES: [CodeInfo; 24] = [
          "Check the network, proxies and load balancers in between, and the server log."),
     info(2059, "CR_AUTH_PLUGIN_CANNOT_LOAD", F, "The client cannot load the authentication plugin the account uses.",
          "Install the plugin for the client, or switch the account to a plugin the client has."),
+    info(3159, "ER_SECURE_TRANSPORT_REQUIRED", F, "The server requires TLS (require_secure_transport=ON) and the connection did not use it.",
+         "Turn TLS on in the client's connection settings (ssl-mode REQUIRED, or a CA)."),
+    info(4031, "ER_CLIENT_INTERACTION_TIMEOUT", T, "The server closed the connection after it sat idle longer than wait_timeout (MySQL 8.0.24+).",
+         "Reconnect; keep pooled connections idle for less than wait_timeout, or raise it."),
     info(9001, "PROXYSQL_MAX_CONNECT_TIMEOUT", C,
          "ProxySQL found no usable backend within its connect timeout (Max connect timeout reached).",
          "Check backend health and ProxySQL's hostgroup limits and connect timeouts."),

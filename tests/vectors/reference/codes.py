@@ -56,6 +56,13 @@ CODES = [
         "On the server, run FLUSH HOSTS or raise max_connect_errors, then fix what makes connections fail.",
     ),
     (
+        1130,
+        "ER_HOST_NOT_PRIVILEGED",
+        "fatal",
+        "The client host is not allowed to connect to this server.",
+        "Create or grant the account for this client host (user@'host'), or connect from a host it allows.",
+    ),
+    (
         1135,
         "ER_CANT_CREATE_THREAD",
         "capacity",
@@ -166,6 +173,20 @@ CODES = [
         "fatal",
         "The client cannot load the authentication plugin the account uses.",
         "Install the plugin for the client, or switch the account to a plugin the client has.",
+    ),
+    (
+        3159,
+        "ER_SECURE_TRANSPORT_REQUIRED",
+        "fatal",
+        "The server requires TLS (require_secure_transport=ON) and the connection did not use it.",
+        "Turn TLS on in the client's connection settings (ssl-mode REQUIRED, or a CA).",
+    ),
+    (
+        4031,
+        "ER_CLIENT_INTERACTION_TIMEOUT",
+        "transient",
+        "The server closed the connection after it sat idle longer than wait_timeout (MySQL 8.0.24+).",
+        "Reconnect; keep pooled connections idle for less than wait_timeout, or raise it.",
     ),
     (
         9001,
