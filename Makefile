@@ -124,6 +124,8 @@ test-mysql:
 	fi
 	$(MAKE) --no-print-directory build-native build-rust
 	$(PY) -m pytest tests/python/integration
+	$(WITH_SERVER) ctest --test-dir $(BUILD)/native --output-on-failure
+	$(WITH_SERVER) $(CARGO) test --locked --manifest-path $(RUST_SHIM)
 
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks examples

@@ -10,25 +10,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use connguard::{Policy, Pool};
-use sqlx::mysql::{MySqlConnection, MySqlPoolOptions};
-use sqlx::Connection;
+use sqlx::mysql::MySqlPoolOptions;
 use support::{Closing, TestServer, SERVER};
 
 const POOLS: usize = 4;
 const QUERIES: usize = 400;
 const FREE: usize = 20;
-
-/// Connects the server refused so far (1040 counts in Aborted_connects).
-async fn refused_so_far(server: &TestServer) -> u64 {
-    let mut admin = MySqlConnection::connect_with(&server.admin_options())
-        .await
-        .expect("root on the admin port");
-    let (_, value): (String, String) = sqlx::query_as("SHOW GLOBAL STATUS LIKE 'Aborted_connects'")
-        .fetch_one(&mut admin)
-        .await
-        .expect("the status variable");
-    value.parse().expect("a count")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn four_pools_of_ten_share_twenty_connections_without_a_failure_or_a_stranded_caller() {
@@ -49,7 +36,7 @@ async fn four_pools_of_ten_share_twenty_connections_without_a_failure_or_a_stran
             Pool::connect_lazy_with(options, server.options(), &policy)
         })
         .collect();
-    let refused_before = refused_so_far(&server).await;
+    let refused_before = server.refused_so_far().await;
     let sampler = server.sample_connections(Closing::default());
 
     let start = Arc::new(tokio::sync::Barrier::new(QUERIES));
@@ -76,7 +63,7 @@ async fn four_pools_of_ten_share_twenty_connections_without_a_failure_or_a_stran
         }
     }
     let sampled = sampler.stop();
-    let refused = refused_so_far(&server).await - refused_before;
+    let refused = server.refused_so_far().await - refused_before;
     let sizes: Vec<u32> = pools.iter().map(|pool| pool.inner().size()).collect();
     eprintln!(
         "{POOLS} pools of 10, {FREE} free: {} of {QUERIES} failed, the longest took {longest:?}; \

@@ -1,7 +1,8 @@
-//! What the integration tests share: the server the runner started, a lock
-//! that keeps them off each other's connections, a log capture, and a fake
-//! server for scripted connects.
+//! What the integration tests share: the server the runner handed over, its
+//! admin connection, a lock that keeps the tests off each other's
+//! connections, a log capture, and a fake server for scripted connects.
 
+pub mod admin;
 pub mod fake_server;
 
 use std::collections::HashMap;
@@ -10,20 +11,26 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use admin::Admin;
 use connguard::Policy;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, Row};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record as SpanRecord};
 use tracing::{Event, Level, Metadata, Subscriber};
 
-fn env(name: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| {
-        panic!("{name} is not set: run the tests under `python -m connguard.testing run -- cargo test ...`")
-    })
+/// `may_be_empty`: the embedded root's password is.
+fn env(name: &str, may_be_empty: bool) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| may_be_empty || !v.is_empty())
+        .unwrap_or_else(|| {
+            panic!("{name} is not set: run the tests under `python -m connguard.testing run -- cargo test ...`")
+        })
 }
 
-/// The throwaway MariaDB of `python -m connguard.testing run`.
+/// The server of `python -m connguard.testing run`: the embedded MariaDB, or
+/// the one `MYSQL_TEST_URL` names.
 #[derive(Clone)]
 pub struct TestServer {
     pub host: String,
@@ -31,21 +38,35 @@ pub struct TestServer {
     pub user: String,
     pub password: String,
     pub database: String,
-    pub admin_port: u16,
+    /// The test account's connections that fit, exactly.
     pub max_connections: usize,
+    /// Whether the admin connection takes one of the server's
+    /// max_connections slots and shows in Threads_connected.
+    pub admin_counted: bool,
+    /// The status counter of the connects the server refused with 1040.
+    pub refused_status: String,
+    admin: Admin,
 }
 
 impl TestServer {
     pub fn from_env() -> Self {
-        let number = |name: &str| env(name).parse().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = |name: &str| env(name, false);
+        let number = |name: &str| text(name).parse().unwrap_or_else(|e| panic!("{name}: {e}"));
         Self {
-            host: env("CONNGUARD_TEST_HOST"),
+            host: text("CONNGUARD_TEST_HOST"),
             port: number("CONNGUARD_TEST_PORT") as u16,
-            user: env("CONNGUARD_TEST_USER"),
-            password: env("CONNGUARD_TEST_PASSWORD"),
-            database: env("CONNGUARD_TEST_DATABASE"),
-            admin_port: number("CONNGUARD_TEST_ADMIN_PORT") as u16,
+            user: text("CONNGUARD_TEST_USER"),
+            password: text("CONNGUARD_TEST_PASSWORD"),
+            database: text("CONNGUARD_TEST_DATABASE"),
             max_connections: number("CONNGUARD_TEST_MAX_CONNECTIONS"),
+            admin_counted: text("CONNGUARD_TEST_ADMIN_COUNTED") == "1",
+            refused_status: text("CONNGUARD_TEST_REFUSED_STATUS"),
+            admin: Admin::new(
+                &text("CONNGUARD_TEST_ADMIN_HOST"),
+                number("CONNGUARD_TEST_ADMIN_PORT") as u16,
+                &text("CONNGUARD_TEST_ADMIN_USER"),
+                &env("CONNGUARD_TEST_ADMIN_PASSWORD", true),
+            ),
         }
     }
 
@@ -60,30 +81,36 @@ impl TestServer {
             .disable_statement_logging()
     }
 
-    /// root on the extra port, outside max_connections.
-    pub fn admin_options(&self) -> MySqlConnectOptions {
-        MySqlConnectOptions::new()
-            .host(&self.host)
-            .port(self.admin_port)
-            .username("root")
-            .disable_statement_logging()
-    }
-
     /// Waits until no connection of the test account is left from an earlier
-    /// test (the server ends their threads asynchronously), asking as root on
-    /// the extra port, outside max_connections.
+    /// test (the server ends their threads asynchronously).
     pub async fn wait_until_idle(&self) {
         self.wait_until_at_most(0).await;
     }
 
     /// Waits until the server has at most `count` connections of the test
-    /// account (including those still authenticating).
+    /// account (including those still authenticating) and, where admin
+    /// connections take slots, at most `count` besides the tests' admin
+    /// connection: an earlier one still ending takes a slot too.
     pub async fn wait_until_at_most(&self, count: i64) {
-        let mut admin = MySqlConnection::connect_with(&self.admin_options())
-            .await
-            .expect("root on the admin port");
+        let counted = self.admin_counted;
         for _ in 0..500 {
-            if self.connections(&mut admin).await <= count {
+            let user = self.user.clone();
+            let (account, others) = self
+                .admin
+                .run(move |conn| {
+                    let user = user.clone();
+                    Box::pin(async move {
+                        let account = account_connections(conn, &user).await?;
+                        let others = if counted {
+                            status(conn, "Threads_connected").await?.saturating_sub(1)
+                        } else {
+                            0
+                        };
+                        Ok((account, others as i64))
+                    })
+                })
+                .await;
+            if account <= count && others <= count {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -91,32 +118,17 @@ impl TestServer {
         panic!("connections of an earlier test are still open");
     }
 
-    /// The server's connections of the test account, those still
-    /// authenticating included, as root sees them on `admin`.
-    pub async fn connections(&self, admin: &mut MySqlConnection) -> i64 {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
-             WHERE USER IN (?, 'unauthenticated user')",
-        )
-        .bind(&self.user)
-        .fetch_one(admin)
-        .await
-        .expect("the process list")
-    }
-
-    /// Connection attempts the server refused so far: MariaDB counts an
-    /// unprivileged account's 1040 in Aborted_connects (as root, on the admin port).
+    /// Connection attempts the server refused so far, in the flavour's
+    /// counter (`CONNGUARD_TEST_REFUSED_STATUS`: MariaDB counts an unprivileged
+    /// account's 1040 in Aborted_connects, MySQL in Connection_errors_max_connections).
     pub async fn refused_so_far(&self) -> u64 {
-        let mut conn = MySqlConnection::connect_with(&self.admin_options())
+        let name = self.refused_status.clone();
+        self.admin
+            .run(move |conn| {
+                let name = name.clone();
+                Box::pin(async move { status(conn, &name).await })
+            })
             .await
-            .expect("root on the admin port");
-        let (_, value): (String, String) =
-            sqlx::query_as("SHOW GLOBAL STATUS LIKE 'Aborted_connects'")
-                .fetch_one(&mut conn)
-                .await
-                .expect("the status variable");
-        conn.close().await.expect("closed");
-        value.parse().expect("a count")
     }
 
     /// Opens `count` connections as another client would, without connguard.
@@ -132,80 +144,97 @@ impl TestServer {
         held
     }
 
-    /// Samples [`TestServer::connections`] on a thread of its own, unslowed
-    /// by the test's tasks, until the returned [`Sampler`] is stopped (or for at
-    /// most 60 s or 100,000 samples). A sample counts only while `closing`
-    /// stays 0 from before to after it (see [`Closing`]).
+    /// Samples the test account's connections (those still authenticating
+    /// included) on a thread of its own, unslowed by the test's tasks, until
+    /// the returned [`Sampler`] is stopped (or for at most 60 s or 100,000
+    /// samples). A sample counts only while `closing` stays 0 from before to
+    /// after it (see [`Closing`]).
     pub fn sample_connections(&self, closing: Closing) -> Sampler {
         let stop = Arc::new(AtomicBool::new(false));
-        let server = self.clone();
+        let (admin, user) = (self.admin.clone(), self.user.clone());
         let sampling = stop.clone();
         let sampler = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async move {
-                let mut admin = MySqlConnection::connect_with(&server.admin_options())
-                    .await
-                    .expect("root on the admin port");
-                let until = Instant::now() + Duration::from_secs(60);
-                let mut sampled = Sampled::default();
-                while !sampling.load(Ordering::Relaxed)
-                    && sampled.samples + sampled.skipped < 100_000
-                    && Instant::now() < until
-                {
-                    let quiet = closing.0.load(Ordering::SeqCst) == 0;
-                    let count = server.connections(&mut admin).await;
-                    if quiet && closing.0.load(Ordering::SeqCst) == 0 {
-                        sampled.peak = sampled.peak.max(count);
-                        sampled.samples += 1;
-                    } else {
-                        sampled.skipped += 1;
-                    }
+            let until = Instant::now() + Duration::from_secs(60);
+            let mut sampled = Sampled::default();
+            while !sampling.load(Ordering::Relaxed)
+                && sampled.samples + sampled.skipped < 100_000
+                && Instant::now() < until
+            {
+                let quiet = closing.0.load(Ordering::SeqCst) == 0;
+                let count = admin.run_blocking(|conn| {
+                    let user = user.clone();
+                    Box::pin(async move { account_connections(conn, &user).await })
+                });
+                if quiet && closing.0.load(Ordering::SeqCst) == 0 {
+                    sampled.peak = sampled.peak.max(count);
+                    sampled.samples += 1;
+                } else {
+                    sampled.skipped += 1;
                 }
-                sampled
-            })
+            }
+            sampled
         });
         Sampler { stop, sampler }
     }
 
-    /// Sets the server's max_connections until the returned guard drops.
+    /// Sets the server's max_connections so that `max` connections of the
+    /// test account fit (one more where the admin connection takes a slot),
+    /// until the returned guard drops.
     pub async fn set_max_connections(&self, max: usize) -> MaxConnections {
-        set_max_connections(&self.admin_options(), max).await;
+        let wanted = max + usize::from(self.admin_counted);
+        self.admin
+            .run(move |conn| Box::pin(set_max_connections(conn, wanted)))
+            .await;
         MaxConnections {
-            admin: self.admin_options(),
-            max: self.max_connections,
+            admin: self.admin.clone(),
+            max: self.max_connections + usize::from(self.admin_counted),
         }
     }
 }
 
-async fn set_max_connections(admin: &MySqlConnectOptions, max: usize) {
-    let mut conn = MySqlConnection::connect_with(admin)
-        .await
-        .expect("root on the admin port");
-    sqlx::query(&format!("SET GLOBAL max_connections = {max}"))
-        .execute(&mut conn)
-        .await
-        .expect("max_connections set");
+/// The server's connections of the test account, those still authenticating included.
+async fn account_connections(admin: &mut MySqlConnection, user: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+         WHERE USER IN (?, 'unauthenticated user')",
+    )
+    .bind(user)
+    .fetch_one(admin)
+    .await
 }
 
-/// Restores max_connections when dropped, also by a failing test.
+/// A SHOW GLOBAL STATUS counter, by the text protocol: MySQL prepares no SHOW STATUS.
+async fn status(admin: &mut MySqlConnection, name: &str) -> sqlx::Result<u64> {
+    assert!(
+        name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "not a status variable: {name:?}"
+    );
+    let sql = format!("SHOW GLOBAL STATUS LIKE '{name}'");
+    let value: String = sqlx::raw_sql(&sql).fetch_one(admin).await?.try_get(1)?;
+    Ok(value
+        .parse()
+        .unwrap_or_else(|e| panic!("{name} = {value:?}: {e}")))
+}
+
+async fn set_max_connections(admin: &mut MySqlConnection, max: usize) -> sqlx::Result<()> {
+    sqlx::query(&format!("SET GLOBAL max_connections = {max}"))
+        .execute(admin)
+        .await
+        .map(drop)
+}
+
+/// Sets max_connections back to the runner's when dropped, also by a failing test.
 pub struct MaxConnections {
-    admin: MySqlConnectOptions,
+    admin: Admin,
     max: usize,
 }
 
 impl Drop for MaxConnections {
     fn drop(&mut self) {
         let (admin, max) = (self.admin.clone(), self.max);
-        // A runtime of its own: drop cannot await.
+        // A thread outside the test's runtime: drop cannot await.
         std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(set_max_connections(&admin, max));
+            admin.run_blocking(move |conn| Box::pin(set_max_connections(conn, max)))
         })
         .join()
         .expect("max_connections restored");
