@@ -27,7 +27,7 @@ constexpr std::string_view kPolicyKeys =
     "retry_on, never_retry and the table limiter";
 constexpr std::string_view kLimiterKeys = "enabled, initial_limit, max_limit";
 constexpr std::string_view kLimitAllowed = "an integer from 1 to 100000";
-constexpr std::string_view kTopLevel = "the tables [default] and [service.NAME]";
+constexpr std::string_view kTopLevel = "the tables [default], [service.NAME] and [deployment]";
 constexpr std::string_view kDurationAllowed = R"(a string such as "250ms", "5s" or "2m", > 0)";
 constexpr std::string_view kCodeAllowed = "an array of integers, each 1 to 65535";
 constexpr std::string_view kTomlAllowed = "a valid TOML v1.0 document";
@@ -159,7 +159,7 @@ public:
         TablePolicy default_own{"default", {}, {}, {}, {}, {}};
         std::vector<std::pair<std::string, TablePolicy>> service_owns;
         for (const Entry& entry : entries_in_file_order(table)) {
-            const bool known = entry.key == "default" || entry.key == "service";
+            const bool known = entry.key == "default" || entry.key == "service" || entry.key == "deployment";
             if (!known) {
                 const bool is_table = entry.node->is_table();
                 fail(is_table ? Kind::UnknownTable : Kind::UnknownKey, entry.line, "", entry.key,
@@ -173,6 +173,7 @@ public:
                 default_own = check_table(*entry.node->as_table(), "default");
                 continue;
             }
+            if (entry.key == "deployment") continue;  // connguard plan's (docs/scale.md): not a policy
             for (const Entry& service : entries_in_file_order(*entry.node->as_table())) {
                 const std::string name(service.key);
                 // Not a [service.NAME] table: reported at the top level as key "service.NAME".

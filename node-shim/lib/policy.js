@@ -51,7 +51,7 @@ const LIMITER_FIELDS = {
 const POLICY_KEYS = `${Object.keys(FIELDS).join(', ')} and the table limiter`;
 const LIMITER_KEYS = Object.keys(LIMITER_FIELDS).join(', ');
 const LIMIT_ALLOWED = 'an integer from 1 to 100000';
-const TOP_LEVEL = 'the tables [default] and [service.NAME]';
+const TOP_LEVEL = 'the tables [default], [service.NAME] and [deployment]';
 const DURATION_ALLOWED = 'a string such as "250ms", "5s" or "2m", > 0';
 const CODE_ALLOWED = 'an array of integers, each 1 to 65535';
 const JITTERS = ['full', 'equal', 'decorrelated', 'none'];
@@ -306,11 +306,12 @@ class PolicySet {
     let defaultOwn = { name: 'default', values: {}, lines: {}, limiter: { values: {}, lines: {} } };
     const serviceOwns = [];
     for (const { key, value, line } of v.entries(doc, [])) {
-      if (key !== 'default' && key !== 'service') {
+      if (key !== 'default' && key !== 'service' && key !== 'deployment') {
         const table = isTable(value);
         v.fail(table ? 'unknown_table' : 'unknown_key', line, '', key, table ? 'unknown table' : 'unknown top-level key', TOP_LEVEL);
       }
       if (!isTable(value)) v.fail('wrong_type', line, '', key, `expected a table, got ${typeName(value)}`, 'a table');
+      if (key === 'deployment') continue; // connguard plan's (docs/scale.md): not a policy
       if (key === 'default') {
         defaultOwn = v.checkTable(value, ['default'], 'default');
         continue;

@@ -193,24 +193,12 @@ class _Reader:
         return self.error(kind, table, key, kind.replace("_", " "), allowed)
 
 
-_DEPLOYMENT_KEY = re.compile(r"""\s*(deployment|"deployment"|'deployment')\s*[.=]""")
-
-
 def _policies(file: str, text: str, document: dict[str, Any]) -> PolicySet | None:
-    """The policy beside ``[deployment]``, validated by the engine; None when there is none."""
+    """The policy beside ``[deployment]``, validated by the engine (which leaves
+    ``[deployment]`` to plan, spec 1); None when there is none."""
     if set(document) <= {_TOP}:
         return None
-    # The engine knows no [deployment]: its lines are blanked, so every line keeps its number.
-    lines = text.splitlines()
-    inside = headed = False
-    for index, line in enumerate(lines):
-        header = _HEADER.fullmatch(line)
-        if header:
-            headed = True
-            inside = (_key_path(header.group(1)) or ())[:1] == (_TOP,)
-        if inside or (not headed and _DEPLOYMENT_KEY.match(line)):
-            lines[index] = ""
-    return PolicySet.parse("\n".join(lines) + "\n", file)
+    return PolicySet.parse(text, file)
 
 
 def _service(reader: _Reader, name: str, values: object, policies: PolicySet | None) -> Service:

@@ -11,7 +11,7 @@ use crate::policy_error::{PolicyError, PolicyErrorKind as Kind};
 const POLICY_KEYS: &str = "max_attempts, deadline, connect_timeout, initial_delay, max_delay, \
                            multiplier, jitter, retry_on, never_retry and the table limiter";
 const LIMITER_KEYS: &str = "enabled, initial_limit, max_limit";
-const TOP_LEVEL: &str = "the tables [default] and [service.NAME]";
+const TOP_LEVEL: &str = "the tables [default], [service.NAME] and [deployment]";
 
 /// Every effective policy of one file.
 pub(super) struct PolicySet {
@@ -75,7 +75,7 @@ impl Validator<'_> {
         };
         let mut service_owns: Vec<(String, Own)> = Vec::new();
         for entry in self.entries(document.get_ref()) {
-            if entry.key != "default" && entry.key != "service" {
+            if !["default", "service", "deployment"].contains(&entry.key) {
                 let (kind, problem) = match entry.value {
                     DeValue::Table(_) => (Kind::UnknownTable, "unknown table"),
                     _ => (Kind::UnknownKey, "unknown top-level key"),
@@ -94,6 +94,9 @@ impl Validator<'_> {
             if entry.key == "default" {
                 default_own = self.check_table(table, "default")?;
                 continue;
+            }
+            if entry.key == "deployment" {
+                continue; // connguard plan's (docs/scale.md): not a policy
             }
             for service in self.entries(table) {
                 let name = service.key;

@@ -25,6 +25,15 @@ INVALID_CASES = [
         2,
     ),
     (
+        "deployment_not_a_table",
+        toml("deployment = 3", "", "[default]"),
+        None,
+        "wrong_type",
+        "",
+        "deployment",
+        1,
+    ),
+    (
         "limiter_nested_table",
         toml("[default.limiter.extra]", "x = 1"),
         None,

@@ -232,6 +232,9 @@ def load_policy(text, service):
                         "wrong_type", "", "service." + sname, lines.get(("service", sname), 0)
                     )
                 services[sname] = check_table("service." + sname, svalue)
+        elif name == "deployment":  # connguard plan's (docs/scale.md): not a policy
+            if not isinstance(value, dict):
+                fail_at("wrong_type", "", "deployment")
         else:
             fail_at("unknown_table" if isinstance(value, dict) else "unknown_key", "", name)
 
