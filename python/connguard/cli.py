@@ -16,6 +16,7 @@ from typing import Any
 
 from connguard import __version__, _native, plan, probe
 from connguard.errors import PolicyError
+from connguard.simulate.cli import register as register_simulate
 from connguard.storm.scenario import (
     ADAPTERS,
     DEFAULT_SEED,
@@ -420,6 +421,7 @@ def _parser() -> argparse.ArgumentParser:
     storm.set_defaults(run=_storm)
     probe.register(commands)
     plan.register(commands)
+    register_simulate(commands)
     return parser
 
 
