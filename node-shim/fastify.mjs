@@ -1,4 +1,4 @@
 import connguardMysql from './lib/fastify.js';
 
-export { connguardMysql };
+export { connguardMysql, connguardMysql as fastifyMysql };
 export default connguardMysql;

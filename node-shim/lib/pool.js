@@ -40,6 +40,9 @@ const WAITER = Symbol('connguard.waiter');
 const UNNEEDED = new Error('connguard pool: no new connection to open');
 const TAKEN_OVER = new Error('connguard pool: a released connection went to this caller');
 
+// What getConnectionWithin needs of each pool createPool made.
+const internals = new WeakMap();
+
 /**
  * One caller's getConnection(). mysql2 decides what it gets: a free
  * connection, a place in mysql2's queue (for the rest of the deadline), or a
@@ -185,6 +188,7 @@ function createPool(options, { policy, service, logger } = {}) {
     if (waiter) waiter.dispatch(); // a queued caller given a free slot: same caller, same deadline
     else new Acquire(this, getConnection, context, callback).dispatch();
   };
+  internals.set(promisePool, { core, getConnection, context });
   if (context.gate === null) return promisePool;
   // The gate closes idle connections of this pool for callers that wait for a slot (lib/gate.js).
   const reclaimIdle = () => mysql2.closeIdle(core);
@@ -206,4 +210,20 @@ function createPool(options, { policy, service, logger } = {}) {
   return promisePool;
 }
 
-module.exports = { PoolTimeoutError, createPool };
+/**
+ * A connection of `pool` (made by createPool), got as its getConnection()
+ * gets one, but within `deadline` seconds when that is shorter than the
+ * policy's: connguard/fastify's startup, which must end before Fastify's
+ * plugin timeout does. Resolves with mysql2's promise pool connection.
+ */
+function getConnectionWithin(pool, deadline) {
+  const { core, getConnection, context } = internals.get(pool);
+  const policy = { ...context.policy, deadline: Math.min(deadline, context.policy.deadline) };
+  const { PromisePoolConnection } = require('mysql2/promise');
+  return new Promise((resolve, reject) => {
+    const done = (error, connection) => (error ? reject(error) : resolve(new PromisePoolConnection(connection, pool.Promise)));
+    new Acquire(core, getConnection, { ...context, policy }, done).dispatch();
+  });
+}
+
+module.exports = { PoolTimeoutError, createPool, getConnectionWithin };

@@ -5,7 +5,7 @@ import {
   Call, CallError, CHANNELS, type ConnguardEvent, createConnection, createPool, giveUpInfo, Limiter, loadPolicy, Metrics,
   PoolTimeoutError, QueueTimeoutError, retryCall,
 } from 'connguard';
-import connguardMysql, { type MySQLPromisePool } from 'connguard/fastify';
+import connguardMysql, { connguardMysql as named, type MySQLPromisePool } from 'connguard/fastify';
 import { resetGates, setTesting } from 'connguard/testing';
 
 declare module 'fastify' {
@@ -46,6 +46,9 @@ export async function example(): Promise<void> {
   const app = Fastify();
   await app.register(connguardMysql, { promise: true, connectionString: 'mysql://app@127.0.0.1/main', service: 'webui' });
   await app.mysql.query('SELECT NOW()');
+  const built = { promise: true, host: '127.0.0.1', port: 3306, connectionLimit: 5, service: 'webui' }; // promise: boolean
+  await Fastify().register(named, built);
+  await Fastify().register(named, () => built); // options from the instance, as @fastify/autoload's autoConfig
 
   subscribe(CHANNELS.failed, (message) => {
     const event = message as ConnguardEvent;

@@ -1,12 +1,15 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const dc = require('node:diagnostics_channel');
 const { test } = require('node:test');
+const { setTimeout: sleep } = require('node:timers/promises');
 const Fastify = require('fastify');
 const fastifyMysql = require('@fastify/mysql');
+const fp = require('fastify-plugin');
 const connguardMysql = require('../../lib/fastify');
-const { parsePolicy } = require('../..');
-const { endAll, holdAll, server } = require('./server');
+const { CHANNELS, createConnection, giveUpInfo, parsePolicy } = require('../..');
+const { admin, endAll, eventually, holdAll, recordingLogger, server } = require('./server');
 
 // A Fastify app whose pino log lines (JSON) are kept.
 function app() {
@@ -91,15 +94,97 @@ test('a fatal code fails registration at once; the callback API is refused with 
   await assert.rejects(callbacks.ready(), /supports the promise API only/);
 });
 
-test('a pluginTimeout shorter than the deadline is warned about', async () => {
+test('a pluginTimeout shorter than the deadline is said at registration', async () => {
   const lines = [];
   const stream = { write: (line) => lines.push(JSON.parse(line)) };
   const fastify = Fastify({ logger: { level: 'warn', stream }, pluginTimeout: 2000 });
   try {
     fastify.register(connguardMysql, { promise: true, ...server().options });
     await fastify.ready();
-    assert.match(lines[0].msg, /pluginTimeout \(2000 ms\) is shorter than the policy deadline \(30s\)/);
+    assert.match(lines[0].msg, /startup gives up after 1\.8s, before Fastify's pluginTimeout \(2000 ms\)/);
   } finally {
     await fastify.close();
+  }
+});
+
+test("a plugin declaring dependencies: ['@fastify/mysql'] registers after connguard/fastify", async () => {
+  const jobs = fp(async (instance) => {
+    instance.decorate('jobs', { count: async () => (await instance.mysql.query('SELECT 2 AS n'))[0][0].n });
+  }, { name: 'jobs', dependencies: ['@fastify/mysql'] });
+
+  const alone = Fastify();
+  alone.register(jobs);
+  await assert.rejects(alone.ready(), { code: 'FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED' }); // what the check catches
+
+  const fastify = Fastify();
+  try {
+    fastify.register(connguardMysql, { promise: true, ...server().options });
+    fastify.register(jobs);
+    await fastify.ready();
+    assert.equal(fastify.hasPlugin('@fastify/mysql'), true);
+    assert.equal(await fastify.jobs.count(), 2);
+  } finally {
+    await fastify.close();
+  }
+});
+
+/**
+ * The attempts of calls for `service`, counted from their events, and the
+ * test account's connections seen by the server once every held one is
+ * closed and another caller has gone through the gate: a startup still
+ * waiting there would have had its turn, and its connection would count.
+ */
+async function aftermath(held, service) {
+  let attempts = 0;
+  const count = (event) => {
+    if (event.service === service) attempts += 1;
+  };
+  dc.subscribe(CHANNELS.attempt, count);
+  const db = await admin();
+  try {
+    await endAll(held);
+    const other = await createConnection(server().options, { logger: recordingLogger() });
+    await other.end();
+    await eventually(async () => (await db.connections()) === 0, 'the test account has no connection left');
+    return attempts;
+  } finally {
+    dc.unsubscribe(CHANNELS.attempt, count);
+    await db.end();
+  }
+}
+
+test('a startup that outlives the pluginTimeout gives up before it and leaves no connection', async () => {
+  const held = await holdAll();
+  const logger = recordingLogger();
+  const fastify = Fastify({ pluginTimeout: 1500 });
+  try {
+    fastify.register(connguardMysql, { promise: true, ...server().options, service: 'outlived', logger });
+    const error = await fastify.ready().then(() => assert.fail('started on a full server'), (e) => e);
+    assert.equal(error.errno, 1040, String(error));
+    assert.equal(giveUpInfo(error).reason, 'deadline'); // before Fastify's timeout: the database's error
+    assert.equal(await aftermath(held, 'outlived'), 0, 'no attempt after the startup gave up');
+  } finally {
+    await endAll(held);
+    await fastify.close();
+  }
+});
+
+test('an instance closed after an enclosing plugin timed out stops the startup and leaves no connection', async () => {
+  const held = await holdAll();
+  const logger = recordingLogger();
+  const fastify = Fastify({ pluginTimeout: 1000 });
+  // The enclosing plugin's timer started 300 ms before connguard's: Fastify gives up on it first.
+  fastify.register(async (app) => {
+    await sleep(300);
+    await app.register(connguardMysql, { promise: true, ...server().options, service: 'abandoned', logger });
+  });
+  try {
+    const error = await fastify.ready().then(() => assert.fail('started on a full server'), (e) => e);
+    assert.equal(error.code, 'FST_ERR_PLUGIN_TIMEOUT', String(error));
+    assert.ok(!logger.lines.some((line) => line.level === 'error'), 'the startup was still retrying');
+    await fastify.close(); // as an app does when it cannot start (CLP's webui: close-with-grace)
+    assert.equal(await aftermath(held, 'abandoned'), 0, 'no attempt after the instance closed');
+  } finally {
+    await endAll(held);
   }
 });

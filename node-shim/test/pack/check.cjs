@@ -17,6 +17,8 @@ async function main() {
   }
   assert.equal(typeof connguardMysql, 'function');
   assert.equal(connguardMysql.connguardMysql, connguardMysql);
+  assert.equal(connguardMysql.fastifyMysql, connguardMysql);
+  assert.equal(connguardMysql[Symbol.for('plugin-meta')].name, '@fastify/mysql'); // by fastify-plugin, a dependency
   assert.deepEqual(Object.keys(testing).sort(), ['resetGates', 'setTesting']);
   // @opentelemetry/api is not installed here: no channel has a subscriber, so no event is ever built.
   for (const name of Object.values(connguard.CHANNELS)) assert.equal(dc.channel(name).hasSubscribers, false, name);

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import connguard, { createConnection, createPool, giveUpInfo, loadPolicy, parsePolicy, PolicyError } from 'connguard';
-import connguardMysql, { connguardMysql as named } from 'connguard/fastify';
+import connguardMysql, { connguardMysql as named, fastifyMysql } from 'connguard/fastify';
 import { resetGates, setTesting } from 'connguard/testing';
 
 const require = createRequire(import.meta.url);
@@ -14,6 +14,7 @@ for (const fn of [createConnection, createPool, giveUpInfo, loadPolicy, parsePol
 assert.equal(connguard, require('connguard'));
 assert.equal(connguardMysql, require('connguard/fastify'));
 assert.equal(named, connguardMysql);
+assert.equal(fastifyMysql, connguardMysql);
 assert.equal(setTesting, require('connguard/testing').setTesting);
 assert.equal(resetGates, require('connguard/testing').resetGates);
 

@@ -26,6 +26,8 @@ export async function example(): Promise<void> {
   const app = Fastify();
   await app.register(connguardMysql, { promise: true, connectionString: 'mysql://app@127.0.0.1/main', service: 'webui' });
   await app.mysql.query('SELECT NOW()');
+  const options = { promise: true, host: '127.0.0.1', user: 'app', service: 'webui' }; // promise: boolean
+  await Fastify().register(connguardMysql, options);
   setTesting(true, { attempts: 2 });
   resetGates();
   const series: number = new Metrics().start().snapshot().length;

@@ -1,6 +1,7 @@
 'use strict';
 // What a user gets from `npm pack`: a fresh project installs the tarball and
-// uses it from CommonJS (check.cjs), ESM (check.mjs) and TypeScript (check.ts).
+// uses it from CommonJS (check.cjs), ESM (check.mjs) and TypeScript (check.ts
+// as CommonJS, check.mts as an ES module).
 // Needs the npm registry (or npm's cache) for mysql2, fastify and typescript.
 
 const assert = require('node:assert/strict');
@@ -11,7 +12,7 @@ const path = require('node:path');
 const { after, before, test } = require('node:test');
 
 const SHIM = path.resolve(__dirname, '../..');
-const FIXTURES = ['check.cjs', 'check.mjs', 'check.ts', 'type-error.ts', 'tsconfig.json', 'tsconfig.error.json'];
+const FIXTURES = ['check.cjs', 'check.mjs', 'check.ts', 'check.mts', 'type-error.ts', 'tsconfig.json', 'tsconfig.error.json'];
 const TIMEOUT = 300_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'connguard-pack-'));
 const project = path.join(tmp, 'project');
@@ -57,7 +58,7 @@ test('the tarball holds the runtime, README.md and LICENSE, and may be published
   const lib = fs.readdirSync(path.join(SHIM, 'lib'), { recursive: true })
     .filter((name) => name.endsWith('.js')).map((name) => `lib/${name}`);
   const expected = ['LICENSE', 'README.md', 'package.json', 'index.js', 'index.mjs', 'index.d.ts',
-    'fastify.mjs', 'fastify.d.ts', 'testing.js', 'testing.mjs', 'testing.d.ts', ...lib];
+    'fastify.mjs', 'fastify.d.ts', 'fastify.d.mts', 'testing.js', 'testing.mjs', 'testing.d.ts', ...lib];
   assert.deepEqual(packed.files.map((file) => file.path).sort(), expected.sort());
   assert.deepEqual(fs.readFileSync(path.join(project, 'node_modules/connguard/LICENSE')),
     fs.readFileSync(path.join(SHIM, '../LICENSE')));
@@ -72,7 +73,7 @@ test('import loads connguard, connguard/fastify and connguard/testing', () => {
   assert.match(ok(process.execPath, ['check.mjs']), /check\.mjs: ok/);
 });
 
-test('tsc (strict, nodenext) accepts correct use of the entries', () => {
+test('tsc (strict, nodenext) accepts correct use of the entries, from CommonJS and ES modules', () => {
   const result = tsc('tsconfig.json');
   assert.equal(result.status, 0, result.stdout + result.stderr);
 });

@@ -24,8 +24,8 @@ function handshakePacket() {
 
 /**
  * Listens on 127.0.0.1, a port of its own; `accepted` counts connections,
- * `received` the bytes clients sent (a login after the greeting). close()
- * ends every socket.
+ * `received` the bytes clients sent (a login after the greeting), `open()`
+ * the sockets not yet closed. close() ends every socket.
  */
 async function hangingServer(kind) {
   const sockets = new Set();
@@ -44,6 +44,7 @@ async function hangingServer(kind) {
     port: server.address().port,
     accepted: 0,
     received: 0,
+    open: () => sockets.size,
     close: () => {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(resolve));
