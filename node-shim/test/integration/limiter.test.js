@@ -23,10 +23,10 @@ async function refusedDuring(run) {
   const db = await admin();
   try {
     await eventually(async () => (await db.status('Threads_connected')) <= 1, 'the server is idle before');
-    const before = await db.status('Aborted_connects');
+    const before = await db.refused();
     const failures = await run();
     await eventually(async () => (await db.status('Threads_connected')) <= 1, 'the server is idle after');
-    return { failures, refused: (await db.status('Aborted_connects')) - before };
+    return { failures, refused: (await db.refused()) - before };
   } finally {
     await db.end();
   }

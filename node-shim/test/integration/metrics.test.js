@@ -25,7 +25,7 @@ const total = (snapshot, name, labels = {}) => snapshot
 /**
  * `run()` (the errors of its callers, once every connection has closed),
  * through a fresh gate, counted by Metrics: the counters, and the connects
- * the server refused meanwhile (Aborted_connects counts the 1040s sent to the
+ * the server refused meanwhile (the runner's refusal counter: the 1040s sent to the
  * test account).
  */
 async function storm(run) {
@@ -34,7 +34,7 @@ async function storm(run) {
   resetGates(); // a limit learnt by an earlier storm would let no first round be refused
   try {
     await eventually(async () => (await db.status('Threads_connected')) <= 1, 'the server is idle before');
-    const before = await db.status('Aborted_connects');
+    const before = await db.refused();
     metrics.start();
     const errors = await run();
     metrics.stop();
@@ -43,7 +43,7 @@ async function storm(run) {
     const snapshot = metrics.snapshot();
     const failures = total(snapshot, 'connguard_attempt_failures_total');
     return {
-      refused: (await db.status('Aborted_connects')) - before,
+      refused: (await db.refused()) - before,
       capacity: total(snapshot, 'connguard_attempt_failures_total', { class: 'capacity' }),
       failures,
       attempts: total(snapshot, 'connguard_attempts_total'),

@@ -1,12 +1,16 @@
 'use strict';
-// The throwaway MariaDB the shared runner starts (python -m connguard.testing run -- ...).
+// The server the shared runner hands over (python -m connguard.testing run -- ...): a
+// throwaway MariaDB, or with MYSQL_TEST_URL a MySQL or MariaDB of the user's (docs/testing.md).
 
 const assert = require('node:assert/strict');
 const { setTimeout: sleep } = require('node:timers/promises');
 const mysql = require('mysql2/promise');
 const { createConnection } = require('../..');
 
-const VARIABLES = ['HOST', 'PORT', 'USER', 'PASSWORD', 'DATABASE', 'MAX_CONNECTIONS', 'ADMIN_PORT'];
+const VARIABLES = [
+  'HOST', 'PORT', 'USER', 'PASSWORD', 'DATABASE', 'MAX_CONNECTIONS',
+  'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_USER', 'ADMIN_PASSWORD', 'ADMIN_COUNTED', 'REFUSED_STATUS',
+];
 
 /** The server's settings; throws (so the tests fail, never skip) outside the runner. */
 function server() {
@@ -22,13 +26,18 @@ function server() {
     options: { host: env('HOST'), port: Number(env('PORT')), user: env('USER'), password: env('PASSWORD'), database: env('DATABASE') },
     password: env('PASSWORD'),
     maxConnections: Number(env('MAX_CONNECTIONS')),
-    adminPort: Number(env('ADMIN_PORT')),
+    admin: { host: env('ADMIN_HOST'), port: Number(env('ADMIN_PORT')), user: env('ADMIN_USER'), password: env('ADMIN_PASSWORD') },
+    // On MySQL (or an admin on the normal port) the admin's connection takes a slot of max_connections.
+    adminCounted: env('ADMIN_COUNTED') === '1',
+    // The status variable that counts refused connects: Aborted_connects on MariaDB,
+    // Connection_errors_max_connections on MySQL.
+    refusedStatus: env('REFUSED_STATUS'),
   };
 }
 
 /**
- * The server seen as root on the admin port (outside max_connections):
- * `status('Aborted_connects')` counts the 1040s refused to the test account;
+ * The server seen by the runner's admin account: `refused()` counts the 1040s
+ * refused to the test account;
  * `connections()` the test account's connections, those mid-handshake
  * included; `withMaxConnections(n, run)` runs `run()` with the server's
  * max_connections at `n`, restored after.
@@ -41,21 +50,23 @@ function server() {
  * them out hides no connection or attempt that is still open.
  */
 async function admin() {
-  const { options, adminPort } = server();
-  const connection = await mysql.createConnection({ host: options.host, port: adminPort, user: 'root', password: '' });
+  const { options, admin: account, adminCounted, refusedStatus } = server();
+  const connection = await mysql.createConnection(account);
   const value = async (sql, params) => Number(Object.values((await connection.query(sql, params))[0][0])[0]);
+  const status = async (name) => {
+    const [[row]] = await connection.query('SHOW GLOBAL STATUS LIKE ?', [name]);
+    return Number(row.Value);
+  };
   return {
-    status: async (name) => {
-      const [[row]] = await connection.query('SHOW GLOBAL STATUS LIKE ?', [name]);
-      return Number(row.Value);
-    },
+    status,
+    refused: () => status(refusedStatus),
     connections: () => value(
       "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN (?, 'unauthenticated user') AND COMMAND <> 'Killed'",
       [options.user],
     ),
     async withMaxConnections(n, run) {
       const before = await value('SELECT @@GLOBAL.max_connections');
-      await connection.query('SET GLOBAL max_connections = ?', [n]);
+      await connection.query('SET GLOBAL max_connections = ?', [n + (adminCounted ? 1 : 0)]);
       try {
         return await run();
       } finally {
