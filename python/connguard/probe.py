@@ -314,6 +314,9 @@ def probe(dsn: str, *, deadline: float = DEFAULT_DEADLINE) -> Probe:
             "deadline": _native.format_duration(deadline),
             "connect_timeout": _native.format_duration(min(5.0, deadline)),
             "max_attempts": 1000,  # the deadline decides
+            # A probe asks the server as it is now: not gated by what this process's
+            # limiter learnt from earlier calls (a second probe would only queue).
+            "limiter": {"enabled": False},
         }
     )
     kwargs.update(read_timeout=_IO_TIMEOUT, write_timeout=_IO_TIMEOUT)
@@ -382,7 +385,7 @@ def _failure_lines(found: Probe) -> list[str]:
     code = error.get("code")
     what = f"{code} {error.get('name') or ''}".strip() if code is not None else "network"
     lines = [
-        f"{found.target}: not connected: {what} after {found.attempts or 1} attempt(s) "
+        f"{found.target}: not connected: {what} after {found.attempts} attempt(s) "
         f"in {found.elapsed:.1f}s ({error.get('reason') or 'failed'})",
         f"  {error.get('meaning') or error.get('message')}",
     ]
