@@ -4,9 +4,7 @@ errors on a fake clock; and decorating a real driver's connect (a closed loopbac
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiomysql
@@ -15,10 +13,10 @@ import pytest
 
 import connguard
 import connguard.runner
+from conftest import SEED, FakeClock
 from connguard import Policy, _native, give_up_info
 from connguard.policy import POLICY_ENV
 
-SEED = 7
 POLICY = Policy.from_dict(
     {
         "initial_delay": "100ms",
@@ -28,32 +26,6 @@ POLICY = Policy.from_dict(
         "limiter": {"enabled": False},
     }
 )
-
-
-class FakeClock:
-    """Stands in for time.monotonic/time.sleep inside retry_call and the runner."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
-    fake = FakeClock()
-    # connguard.retry is the decorator: the module is patched through sys.modules.
-    for patched in (connguard.runner, importlib.import_module("connguard.retry")):
-        monkeypatch.setattr(patched, "monotonic", fake.monotonic)
-    monkeypatch.setattr(connguard.runner, "sleep", fake.sleep)
-    monkeypatch.setattr(connguard.runner, "new_seed", lambda: SEED)
-    yield fake
 
 
 def too_many() -> pymysql.err.OperationalError:

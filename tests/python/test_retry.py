@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import traceback
-from collections.abc import Iterator
 
 import pymysql
 import pytest
 
 import connguard.pymysql
 import connguard.runner
+from conftest import SEED, FakeClock
 from connguard import Policy, _native, give_up_info, retry_call, retry_call_async
 
-SEED = 7
 # The limiter off: these tests script the retry schedule on a fake clock, which a
 # gate's real-time waits would not follow (test_retry_call_with_a_dsn_goes_through_the_gate).
 POLICY = Policy.from_dict(
@@ -28,32 +26,6 @@ POLICY = Policy.from_dict(
     }
 )
 TARGET = "mariadb://app:hunter2@127.0.0.1:3306/main"
-
-
-class FakeClock:
-    """Stands in for time.monotonic/time.sleep inside connguard.runner."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
-    fake = FakeClock()
-    monkeypatch.setattr(connguard.runner, "monotonic", fake.monotonic)
-    # connguard.retry is the decorator: the module is reached by name.
-    monkeypatch.setattr(importlib.import_module("connguard.retry"), "monotonic", fake.monotonic)
-    monkeypatch.setattr(connguard.runner, "sleep", fake.sleep)
-    monkeypatch.setattr(connguard.runner, "new_seed", lambda: SEED)
-    yield fake
 
 
 def too_many() -> pymysql.err.OperationalError:

@@ -4,7 +4,6 @@ against scripted driver errors (a fake clock, or test mode where nothing waits).
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -14,42 +13,14 @@ import pytest
 
 import connguard
 import connguard.runner
-from conftest import vector_cases
+from conftest import SEED, FakeClock, vector_cases
 from connguard import Event, Policy, PolicySet, _native, give_up_info
 from connguard.retry_context import Attempt
 
-SEED = 7
 POLICY = Policy.from_dict(
     {"initial_delay": "100ms", "max_delay": "1s", "deadline": "10s", "max_attempts": 5}
 )
 TARGET = "mariadb://app:hunter2@127.0.0.1:3306/main"
-
-
-class FakeClock:
-    """Stands in for the clock and sleep of the runner and the context."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
-    fake = FakeClock()
-    # connguard.retry_context is the function: the module is patched through sys.modules.
-    module = importlib.import_module("connguard.retry_context")
-    for patched in (connguard.runner, module):
-        monkeypatch.setattr(patched, "monotonic", fake.monotonic)
-    monkeypatch.setattr(connguard.runner, "sleep", fake.sleep)
-    monkeypatch.setattr(connguard.runner, "new_seed", lambda: SEED)
-    yield fake
 
 
 @pytest.fixture
