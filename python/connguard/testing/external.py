@@ -61,6 +61,7 @@ from connguard.dsn import mask_dsn, parse_dsn
 from connguard.testing.admin_sql import sql_string, status_sql, status_value
 from connguard.testing.errors import AdminSQLError, ExternalServerError, MariaDBServerError
 from connguard.testing.flavour import REFUSED_STATUS, admin_counted, flavour_of
+from connguard.testing.protocol import account_dsn, account_kwargs
 
 if TYPE_CHECKING:
     import pymysql
@@ -255,17 +256,10 @@ class ExternalServer:
         return self._dsn("***")
 
     def _dsn(self, password: str) -> str:
-        user = urllib.parse.quote(self.user, safe="")
-        return f"mariadb://{user}:{password}@{self.host}:{self.port}/{self.database}"
+        return account_dsn(self, password)
 
     def connect_kwargs(self) -> dict[str, str | int]:
-        return {
-            "host": self.host,
-            "port": self.port,
-            "user": self.user,
-            "password": self.password,
-            "database": self.database,
-        }
+        return account_kwargs(self)
 
     def admin_kwargs(self) -> dict[str, str | int]:
         admin = self._admin

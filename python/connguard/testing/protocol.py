@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-__all__ = ["ServerUnderTest"]
+__all__ = ["ServerUnderTest", "account_dsn", "account_kwargs"]
 
 
 class ServerUnderTest(Protocol):
@@ -96,3 +97,34 @@ class ServerUnderTest(Protocol):
 
     def wait_for_connections(self, count: int = 0, timeout: float = 10.0) -> None:
         """Wait until at most ``count`` client connections are left."""
+
+
+class _Account(Protocol):
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def user(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def database(self) -> str: ...
+
+
+def account_dsn(server: _Account, password: str) -> str:
+    """The test account's DSN with ``password`` (already quoted, or ``***``); the scheme
+    picks connguard's MariaDB driver, whatever the server."""
+    user = urllib.parse.quote(server.user, safe="")
+    return f"mariadb://{user}:{password}@{server.host}:{server.port}/{server.database}"
+
+
+def account_kwargs(server: _Account) -> dict[str, str | int]:
+    """host, port, user, password and database for the drivers' ``connect``."""
+    return {
+        "host": server.host,
+        "port": server.port,
+        "user": server.user,
+        "password": server.password,
+        "database": server.database,
+    }

@@ -100,6 +100,7 @@ from connguard.testing.binaries import Binaries, find_binaries
 from connguard.testing.errors import MariaDBServerError
 from connguard.testing.flavour import REFUSED_STATUS
 from connguard.testing.process import free_port, log_tail, terminate
+from connguard.testing.protocol import account_dsn, account_kwargs
 
 __all__ = ["MIN_MAX_CONNECTIONS", "MariaDBServer"]
 
@@ -294,8 +295,7 @@ class MariaDBServer:
         return self._dsn("***")
 
     def _dsn(self, password: str) -> str:
-        user = urllib.parse.quote(self.user, safe="")
-        return f"mariadb://{user}:{password}@{self.host}:{self.port}/{self.database}"
+        return account_dsn(self, password)
 
     @property
     def account(self) -> str:
@@ -304,13 +304,7 @@ class MariaDBServer:
 
     def connect_kwargs(self) -> dict[str, str | int]:
         """Keyword arguments for ``mariadb.connect`` / ``pymysql.connect`` / mysql-connector."""
-        return {
-            "host": self.host,
-            "port": self.port,
-            "user": self.user,
-            "password": self.password,
-            "database": self.database,
-        }
+        return account_kwargs(self)
 
     def admin_kwargs(self) -> dict[str, str | int]:
         """``root`` (empty password) on :attr:`admin_port`, outside ``max_connections``."""
