@@ -22,7 +22,7 @@ RUST_SHIM := rust-shim/Cargo.toml
 NODE_MODULES := node-shim/node_modules/.package-lock.json
 
 .PHONY: setup apt node rust build-native build-rust test test-cpp test-sanitize test-python test-node test-rust lint \
-	lint-node lint-rust demo bench calibrate clean
+	lint-node lint-rust demo bench clean
 
 setup: apt node rust $(VENV)/.installed $(NODE_MODULES)
 
@@ -145,10 +145,6 @@ lint-rust:
 # The main job: 200 clients against max_connections=10, with and without connguard.
 demo: setup
 	$(VENV)/bin/connguard storm --adapter python-async --strategy all --metrics --plot storm.png
-
-# The simulation against the real storm (docs/simulate.md); not yet robust enough for make test.
-calibrate: setup
-	$(PY) -m pytest benchmarks/simulate_calibration.py -p no:cacheprovider
 
 BENCH := $(BUILD)/bench
 # Runs per storm (each row of the report is their median) and, for a trimmed

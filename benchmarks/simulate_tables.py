@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "simulate.md"
 
 # (max_connections, clients): the storms of docs/benchmarks.md's base and big tables.
-STORMS = [(10, 200), (151, 2000)]
+STORMS = [(10, 100), (10, 200), (151, 2000)]
 # (processes, clients per process, rounds, hold distribution): 4000 clients of 10
 # connections each either way, only how they are split over processes differs.
 SCALES = [
@@ -47,8 +47,12 @@ SCALES = [
 SCALE_CONNECTIONS = 1000
 
 
-def _range(values: Sequence[float], shown: Callable[[float], str]) -> str:
-    return f"{shown(statistics.median(values))} ({shown(min(values))}-{shown(max(values))})"
+def _range(
+    values: Sequence[float],
+    shown: Callable[[float], str],
+    centre: Callable[[Sequence[float]], float] = statistics.median,
+) -> str:
+    return f"{shown(centre(values))} ({shown(min(values))}-{shown(max(values))})"
 
 
 def _percent(error: float | None) -> str:
@@ -82,13 +86,14 @@ def calibration(runs: int, seeds: int) -> list[str]:
 def _calibration_row(v: Versus) -> str:
     s = v.scenario
     seconds = "{:.3f} s".format
-    count = "{:.0f}".format
+    count = "{:.1f}".format
     return (
         f"| {s.max_connections} | {s.processes} | {s.total_clients} "
         f"| {_range([m for m, _ in v.storm], seconds)} "
         f"| {_range([m for m, _ in v.simulated], seconds)} | {_percent(v.makespan_error)} "
-        f"| {_range([r for _, r in v.storm], count)} "
-        f"| {_range([r for _, r in v.simulated], count)} | {_percent(v.refused_error)} |"
+        f"| {_range([r for _, r in v.storm], count, statistics.fmean)} "
+        f"| {_range([r for _, r in v.simulated], count, statistics.fmean)} "
+        f"| {_percent(v.refused_error)} |"
     )
 
 

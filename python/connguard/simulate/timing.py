@@ -36,8 +36,8 @@ TIMING_TABLE = "timing"
 
 @dataclass(frozen=True)
 class Timing:
-    # Client CPU before a process's first connect (importing what the first one needs).
-    warmup: float = 0.030
+    # Client CPU a process's first connect costs more than the next (what it imports).
+    warmup: float = 0.0013
     # A step that finds its process idle costs this much more CPU (a fraction: an event
     # loop's turn, caches gone cold); a busy process runs its steps back to back.
     wake: float = 2.3
