@@ -30,6 +30,7 @@ from cases.events import event_cases
 from cases.invalid_policy import invalid_cases
 from cases.limiter import limiter_cases
 from cases.mask import mask_cases
+from cases.metrics import metric_cases
 from cases.report import report_cases
 from cases.splitmix64 import splitmix_cases
 from reference.classification import CAPACITY, NAMED_FATAL, TRANSIENT, classify
@@ -77,6 +78,7 @@ def build_files():
         "limiter.json": ("6", limiter_cases()),
         "call.json": ("7", call_cases()),
         "events.json": ("8.1", event_cases()),
+        "metrics.json": ("8.2", metric_cases()),
         "error_codes.json": ("2", error_code_cases()),
         "report.json": ("4.2", report_cases()),
         "mask.json": ("4.3", mask_cases()),
