@@ -23,6 +23,7 @@
 #include "connguard/gate.hpp"
 #include "connguard/limiter.hpp"
 #include "connguard/mask.hpp"
+#include "connguard/metrics.hpp"
 #include "connguard/policy_set.hpp"
 #include "connguard/report.hpp"
 #include "connguard/retry_connect.hpp"
@@ -34,10 +35,10 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<const char*, 11> kFiles = {
+constexpr std::array<const char*, 12> kFiles = {
     "splitmix64.json", "classification.json", "effective_policy.json", "decision.json", "invalid_policy.json",
     "limiter.json",    "call.json",           "error_codes.json",      "report.json",   "mask.json",
-    "events.json"};
+    "events.json",     "metrics.json"};
 constexpr const char* kFileName = "vector.toml";  // the file name errors must name
 
 std::filesystem::path vector_path(const char* file) {
@@ -527,6 +528,85 @@ TEST_P(EventVectors, Matches) {
         << "\n   got " << actual.dump() << "\nwanted " << data().at("events").dump();
 }
 
+// The Event a metrics.json event object describes: every key is a field of
+// spec 8.1, so that a key this runner does not know fails the case.
+Event event_of(const json& fields) {
+    constexpr std::array<EventName, 8> kNames = {
+        EventName::Granted, EventName::Attempt,   EventName::Failed,   EventName::Retry,
+        EventName::GiveUp,  EventName::Connected, EventName::Released, EventName::Limit};
+    const auto number = [](const json& value) {
+        return value.is_null() ? std::nullopt : std::optional<double>(value.get<double>());
+    };
+    Event e;
+    for (const auto& [key, value] : fields.items()) {
+        if (key == "name") {
+            e.name = enum_of(kNames, value.get<std::string>());
+        } else if (key == "service") {
+            e.service = value.get<std::string>();
+        } else if (key == "target") {
+            e.target = value.get<std::string>();
+        } else if (key == "server") {
+            e.server = value.get<std::string>();
+        } else if (key == "waited") {
+            e.waited = number(value);
+        } else if (key == "attempt") {
+            e.attempt = value.get<int>();
+        } else if (key == "attempts") {
+            e.attempts = value.get<int>();
+        } else if (key == "code") {
+            e.code = code_of(value);
+        } else if (key == "class") {
+            e.error_class = class_of(value);
+        } else if (key == "delay") {
+            e.delay = number(value);
+        } else if (key == "elapsed") {
+            e.elapsed = number(value);
+        } else if (key == "reason") {
+            e.reason = reason_of(value);
+        } else if (key == "limit") {
+            e.limit = value.get<int>();
+        } else if (key == "holding") {
+            e.holding = value.get<int>();
+        } else if (key == "in_flight") {
+            e.in_flight = value.get<int>();
+        } else if (key == "queued") {
+            e.queued = value.get<int>();
+        } else {
+            throw std::invalid_argument("unknown event field " + key);
+        }
+    }
+    return e;
+}
+
+class MetricsVectors : public VectorTest {};
+
+// The events fed in order to a fresh Metrics; its spec 8.3 snapshot, without
+// the limiter's gauges (the gates' state, which other tests' gates feed),
+// equals the case's: numbers compare as numbers (1 == 1.0), sums to 1e-9.
+TEST_P(MetricsVectors, Matches) {
+    Metrics metrics;
+    for (const json& fields : data().at("events")) metrics.record(event_of(fields));
+    json actual = json::array();
+    for (const json& series : json::parse(metrics.snapshot_json())) {
+        if (series.at("name").get<std::string>().rfind("connguard_limiter_", 0) != 0)
+            actual.push_back(series);
+    }
+    json expected = data().at("snapshot");
+    ASSERT_EQ(actual.size(), expected.size())
+        << "\n   got " << actual.dump() << "\nwanted " << expected.dump();
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        const std::string where = "series " + std::to_string(i + 1) + " " + expected[i].at("name").dump();
+        EXPECT_EQ(actual[i].contains("sum"), expected[i].contains("sum")) << where;
+        if (actual[i].contains("sum") && expected[i].contains("sum")) {
+            EXPECT_NEAR(actual[i].at("sum").get<double>(), expected[i].at("sum").get<double>(), 1e-9)
+                << where;
+            actual[i].erase("sum");
+            expected[i].erase("sum");
+        }
+        EXPECT_EQ(actual[i], expected[i]) << where;
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Vectors, SplitMix64Vectors, ::testing::ValuesIn(load_cases("splitmix64.json")),
                          case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, ClassificationVectors,
@@ -544,6 +624,7 @@ INSTANTIATE_TEST_SUITE_P(Vectors, ErrorCodeVectors, ::testing::ValuesIn(load_cas
 INSTANTIATE_TEST_SUITE_P(Vectors, ReportVectors, ::testing::ValuesIn(load_cases("report.json")), case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, MaskVectors, ::testing::ValuesIn(load_cases("mask.json")), case_name);
 INSTANTIATE_TEST_SUITE_P(Vectors, EventVectors, ::testing::ValuesIn(load_cases("events.json")), case_name);
+INSTANTIATE_TEST_SUITE_P(Vectors, MetricsVectors, ::testing::ValuesIn(load_cases("metrics.json")), case_name);
 
 }  // namespace
 }  // namespace connguard

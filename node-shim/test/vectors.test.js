@@ -7,7 +7,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { describe, test } = require('node:test');
 const {
-  CHANNELS, Call, CallError, Decision, Limiter, PolicyError, PolicySet, QueueTimeoutError, SplitMix64, classify, codeInfo, maskDsn, retryCall,
+  CHANNELS, Call, CallError, Decision, Limiter, Metrics, PolicyError, PolicySet, QueueTimeoutError, SplitMix64, classify, codeInfo, maskDsn, retryCall,
 } = require('..');
 const CODES = require('../lib/codes');
 const { Reporter, giveUpLine, giveUpSummary } = require('../lib/report');
@@ -74,6 +74,22 @@ async function observeEvents(policy, gated, script) {
   }
   assert.deepEqual(left, [], 'the script was played to its end');
   return seen;
+}
+
+/**
+ * metrics.json: the in-memory Metrics' snapshot of `events` (each a message as
+ * its channel carries it), published where calls and gates publish them, so
+ * the events Metrics does not subscribe to are fed too. The limiter's gauges
+ * are the gates' state, not counted from events: left out (spec 8.2).
+ */
+function countedSnapshot(events) {
+  const metrics = new Metrics().start();
+  try {
+    for (const event of events) dc.channel(CHANNELS[event.name]).publish(event);
+  } finally {
+    metrics.stop();
+  }
+  return metrics.snapshot().filter((s) => !s.name.startsWith('connguard_limiter_'));
 }
 
 const RUNNERS = {
@@ -156,6 +172,17 @@ const RUNNERS = {
   },
   async 'events.json'(c) {
     assert.deepEqual(await observeEvents(policyOf({ ...c, service: null }), c.gated, c.script), c.events);
+  },
+  'metrics.json'(c) {
+    const counted = countedSnapshot(c.events);
+    // Every series exactly, in order (bounds as numbers, "+Inf" last), but `sum` to 1e-9.
+    const withoutSum = (series) => series.map(({ sum, ...s }) => ({ ...s, hasSum: sum !== undefined }));
+    assert.deepEqual(withoutSum(counted), withoutSum(c.snapshot));
+    c.snapshot.forEach((expected, i) => {
+      if (expected.sum !== undefined) {
+        assert.ok(Math.abs(counted[i].sum - expected.sum) <= 1e-9, `${expected.name} sum: ${counted[i].sum} != ${expected.sum}`);
+      }
+    });
   },
   'error_codes.json'(c) {
     const { code, symbol, class: errorClass, meaning, advice } = c;

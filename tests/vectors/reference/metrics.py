@@ -16,8 +16,10 @@ def snapshot(events):
         counters[key] = counters.get(key, 0) + 1
 
     for event in events:
-        call = (("service", event["service"]), ("target", event["target"]))
         name = event["name"]
+        if name in ("released", "limit"):
+            continue  # the limiter's: no call, and no counter
+        call = (("service", event["service"]), ("target", event["target"]))
         if name == "attempt":
             add("connguard_attempts_total", call)
         elif name == "failed":
