@@ -285,10 +285,13 @@ fn labelled(instrument: &Instrument, values: &[String]) -> BTreeMap<&'static str
 }
 
 /// Spec 8.2's metrics in memory, for tests, storms and a quick look: fed by
-/// every event from [`Metrics::install`] until it is dropped.
+/// every event from [`Metrics::install`] until it is dropped, or (made with
+/// `Metrics::default()`) by nothing but [`Metrics::record`].
+#[derive(Default)]
 pub struct Metrics {
     aggregate: Arc<Mutex<Aggregate>>,
-    hook: HookId,
+    /// The events hook feeding it, if installed.
+    hook: Option<HookId>,
 }
 
 impl Metrics {
@@ -304,7 +307,20 @@ impl Metrics {
                 );
             }
         });
-        Self { aggregate, hook }
+        Self {
+            aggregate,
+            hook: Some(hook),
+        }
+    }
+
+    /// Counts `event` as the hook of an installed one does: for events built
+    /// by hand (the conformance vectors), apart from the process's hooks.
+    pub fn record(&self, event: &Event<'_>) {
+        let mut aggregate = self
+            .aggregate
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        record(event, &mut *aggregate);
     }
 
     /// Every series (spec 8.3), sorted by name then labels; the gauges of
@@ -375,7 +391,9 @@ impl Metrics {
 
 impl Drop for Metrics {
     fn drop(&mut self) {
-        events::remove_hook(self.hook);
+        if let Some(hook) = self.hook {
+            events::remove_hook(hook);
+        }
     }
 }
 

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use connguard::call::{Action, GiveUp, LastError, Retry};
 use connguard::classification::{classify, codes};
 use connguard::dsn::mask_dsn;
-use connguard::events::{self, Step};
+use connguard::events::{self, LimiterState, Step};
 use connguard::limiter::{Actions, Limiter};
+use connguard::metrics::Metrics;
 use connguard::report::{give_up_line, give_up_summary, queue_timeout_message, retry_line};
 use connguard::splitmix64::SplitMix64;
 use connguard::{Call, Decision, ErrorClass, Event, Failure, Policy, Reason};
@@ -102,6 +103,7 @@ fn every_vector_file_has_a_runner() {
             "invalid_policy.json",
             "limiter.json",
             "mask.json",
+            "metrics.json",
             "report.json",
             "splitmix64.json"
         ]
@@ -614,6 +616,125 @@ fn events() {
                     Value::Array(got),
                     Value::Array(c.events.clone())
                 ));
+            }
+            Ok(())
+        },
+    );
+}
+
+#[derive(Deserialize)]
+struct MetricsCase {
+    name: String,
+    events: Vec<Value>,
+    snapshot: Value,
+}
+
+/// The event a metrics.json object describes: its `name`, then spec 8.1's
+/// fields (`code` null: network; `class` null: a give-up that never attempted).
+fn observed(e: &Value) -> Result<events::Event<'_>, String> {
+    let text = |key: &str| e[key].as_str().ok_or(format!("{key}: {}", e[key]));
+    let step = match text("name")? {
+        "released" => {
+            return Ok(events::Event::Released {
+                server: text("server")?,
+            })
+        }
+        "limit" => {
+            let state = LimiterState {
+                limit: number(e, "limit")?,
+                holding: number(e, "holding")?,
+                in_flight: number(e, "in_flight")?,
+                queued: number(e, "queued")?,
+            };
+            return Ok(events::Event::Limit {
+                server: text("server")?,
+                state,
+            });
+        }
+        "granted" => Step::Granted {
+            waited: seconds(e, "waited")?,
+        },
+        "attempt" => Step::Attempt {
+            attempt: number(e, "attempt")?,
+        },
+        "failed" => Step::Failed {
+            attempt: number(e, "attempt")?,
+            failure: failure(&e["code"]),
+            class: class(&e["class"])?,
+            elapsed: seconds(e, "elapsed")?,
+        },
+        "retry" => Step::Retry {
+            attempt: number(e, "attempt")?,
+            delay: e["delay"].as_f64(),
+            elapsed: seconds(e, "elapsed")?,
+        },
+        "give_up" => Step::GiveUp {
+            reason: reason(&e["reason"])?,
+            attempts: number(e, "attempts")?,
+            elapsed: seconds(e, "elapsed")?,
+            last: match &e["class"] {
+                Value::Null => None,
+                known => Some(LastError {
+                    failure: failure(&e["code"]),
+                    class: class(known)?,
+                }),
+            },
+        },
+        "connected" => Step::Connected {
+            attempts: number(e, "attempts")?,
+            elapsed: seconds(e, "elapsed")?,
+        },
+        other => return Err(format!("unknown event {other}")),
+    };
+    Ok(events::Event::Call {
+        service: text("service")?,
+        target: text("target")?,
+        step,
+    })
+}
+
+/// Equal as snapshots compare: numbers as numbers (a bound 1 is 1.0) and
+/// exactly, but a histogram's `sum` to 1e-9.
+fn same_snapshot(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Number(g), Value::Number(w)) => g.as_f64() == w.as_f64(),
+        (Value::Array(g), Value::Array(w)) => {
+            g.len() == w.len() && g.iter().zip(w).all(|(g, w)| same_snapshot(g, w))
+        }
+        (Value::Object(g), Value::Object(w)) => {
+            g.len() == w.len()
+                && g.iter().all(|(k, g)| {
+                    w.get(k)
+                        .is_some_and(|w| match (k.as_str(), g.as_f64(), w.as_f64()) {
+                            ("sum", Some(g), Some(w)) => close(g, w),
+                            _ => same_snapshot(g, w),
+                        })
+                })
+        }
+        _ => got == want,
+    }
+}
+
+#[test]
+fn metrics() {
+    run_all::<MetricsCase>(
+        "metrics.json",
+        |c| &c.name,
+        |c| {
+            // Fed by hand: the process's events (other tests' calls) stay out.
+            let metrics = Metrics::default();
+            for (i, e) in c.events.iter().enumerate() {
+                metrics.record(&observed(e).map_err(|why| format!("event {i}: {why}"))?);
+            }
+            // The gauges are the gates' state, not counted from events (spec 8.2).
+            let counted: Vec<_> = metrics
+                .snapshot()
+                .into_iter()
+                .filter(|s| !s.name().starts_with("connguard_limiter_"))
+                .collect();
+            let got = serde_json::to_value(&counted).map_err(|e| format!("serialize: {e}"))?;
+            if !same_snapshot(&got, &c.snapshot) {
+                return Err(format!("got {got}\nwant {}", c.snapshot));
             }
             Ok(())
         },
