@@ -126,6 +126,7 @@ test-mysql:
 	$(PY) -m pytest tests/python/integration
 	$(WITH_SERVER) ctest --test-dir $(BUILD)/native --output-on-failure
 	$(WITH_SERVER) $(CARGO) test --locked --manifest-path $(RUST_SHIM)
+	$(WITH_SERVER) npm --prefix node-shim run test:integration
 
 lint: setup
 	$(VENV)/bin/ruff check python tests benchmarks examples

@@ -140,8 +140,8 @@ async function aftermath(held, service) {
     if (event.service === service) attempts += 1;
   };
   dc.subscribe(CHANNELS.attempt, count);
-  const db = await admin();
   try {
+    const db = await admin();
     await endAll(held);
     const other = await createConnection(server().options, { logger: recordingLogger() });
     await other.end();
@@ -149,7 +149,6 @@ async function aftermath(held, service) {
     return attempts;
   } finally {
     dc.unsubscribe(CHANNELS.attempt, count);
-    await db.end();
   }
 }
 

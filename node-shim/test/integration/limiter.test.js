@@ -21,15 +21,11 @@ function gate() {
 // Refused connects the server counted while `run()` ran, once it is idle again.
 async function refusedDuring(run) {
   const db = await admin();
-  try {
-    await eventually(async () => (await db.status('Threads_connected')) <= 1, 'the server is idle before');
-    const before = await db.refused();
-    const failures = await run();
-    await eventually(async () => (await db.status('Threads_connected')) <= 1, 'the server is idle after');
-    return { failures, refused: (await db.refused()) - before };
-  } finally {
-    await db.end();
-  }
+  await eventually(async () => (await db.clients()) === 0, 'the server is idle before');
+  const before = await db.refused();
+  const failures = await run();
+  await eventually(async () => (await db.clients()) === 0, 'the server is idle after');
+  return { failures, refused: (await db.refused()) - before };
 }
 
 // 60 clients at once, each connecting, holding its connection for a 50 ms query, and closing it.

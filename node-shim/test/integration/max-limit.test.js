@@ -23,23 +23,19 @@ async function peakDuring(run) {
   let running = true;
   let peak = 0;
   let samples = 0;
-  try {
-    await eventually(async () => (await db.connections()) === 0, 'no connection of the test account before');
-    const sampler = (async () => {
-      for (; running && samples < 10_000; samples += 1) {
-        peak = Math.max(peak, await db.connections());
-        await sleep(2);
-      }
-    })();
-    const results = await Promise.allSettled([run()]).finally(() => {
-      running = false;
-    });
-    await sampler;
-    if (results[0].status === 'rejected') throw results[0].reason;
-    return { peak, samples };
-  } finally {
-    await db.end();
-  }
+  await eventually(async () => (await db.connections()) === 0, 'no connection of the test account before');
+  const sampler = (async () => {
+    for (; running && samples < 10_000; samples += 1) {
+      peak = Math.max(peak, await db.connections());
+      await sleep(2);
+    }
+  })();
+  const results = await Promise.allSettled([run()]).finally(() => {
+    running = false;
+  });
+  await sampler;
+  if (results[0].status === 'rejected') throw results[0].reason;
+  return { peak, samples };
 }
 
 // CALLERS at once, each getting a connection, holding it HOLD_MS and giving it back.

@@ -45,7 +45,6 @@ async function withPools(body) {
     await db.withMaxConnections(FREE, () => body(pools));
   } finally {
     await Promise.all(pools.map((pool) => pool.end()));
-    await db.end();
   }
   const limiter = gateFor(targetKey(server().options), policy).limiter;
   await eventually(() => limiter.holding === 0, 'the limiter saw every pooled connection close');

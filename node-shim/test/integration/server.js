@@ -3,6 +3,7 @@
 // throwaway MariaDB, or with MYSQL_TEST_URL a MySQL or MariaDB of the user's (docs/testing.md).
 
 const assert = require('node:assert/strict');
+const { after } = require('node:test');
 const { setTimeout: sleep } = require('node:timers/promises');
 const mysql = require('mysql2/promise');
 const { createConnection } = require('../..');
@@ -36,8 +37,16 @@ function server() {
 }
 
 /**
- * The server seen by the runner's admin account: `refused()` counts the 1040s
- * refused to the test account;
+ * The server seen by the runner's admin account, through one connection this
+ * test file keeps from its first use to its end (as the C++ and Rust suites
+ * do): where an admin connection takes a slot of max_connections
+ * (`adminCounted`: an external server but on MariaDB's extra port), the runner
+ * reserved exactly one for it, so the test account has exactly
+ * `maxConnections` only while it is held, and a connection per use would hold
+ * a second slot for the moment its server thread takes to end.
+ *
+ * `refused()` counts the 1040s refused to the test account; `clients()` the
+ * connections `max_connections` limits, the admin's left out;
  * `connections()` the test account's connections, those mid-handshake
  * included; `withMaxConnections(n, run)` runs `run()` with the server's
  * max_connections at `n`, restored after.
@@ -50,16 +59,25 @@ function server() {
  * them out hides no connection or attempt that is still open.
  */
 async function admin() {
-  const { options, admin: account, adminCounted, refusedStatus } = server();
-  const connection = await mysql.createConnection(account);
+  kept ??= mysql.createConnection(server().admin);
+  return view(await kept);
+}
+
+let kept; // admin()'s connection, as a promise
+// Its socket would keep the file's process, and so the whole run, alive. A
+// failed open is the failure of the test that wanted it.
+after(() => kept?.then((connection) => connection.end(), () => undefined));
+
+function view(connection) {
+  const { options, adminCounted, refusedStatus } = server();
   const value = async (sql, params) => Number(Object.values((await connection.query(sql, params))[0][0])[0]);
   const status = async (name) => {
     const [[row]] = await connection.query('SHOW GLOBAL STATUS LIKE ?', [name]);
     return Number(row.Value);
   };
   return {
-    status,
     refused: () => status(refusedStatus),
+    clients: async () => (await status('Threads_connected')) - (adminCounted ? 1 : 0),
     connections: () => value(
       "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER IN (?, 'unauthenticated user') AND COMMAND <> 'Killed'",
       [options.user],
@@ -73,7 +91,6 @@ async function admin() {
         await connection.query('SET GLOBAL max_connections = ?', [before]);
       }
     },
-    end: () => connection.end(),
   };
 }
 
@@ -93,15 +110,22 @@ function recordingLogger() {
 /**
  * Every connection the server allows, held by the test. Opened through
  * connguard: the server may still count connections of an earlier test that
- * are closing.
+ * are closing. The admin connection is opened first: where it takes a slot,
+ * the server is full only with it.
  */
 async function holdAll() {
   const { options, maxConnections } = server();
+  await admin();
   const held = [];
-  for (let i = 0; i < maxConnections; i += 1) held.push(await createConnection(options, { logger: recordingLogger() }));
-  // The server is full now: one more is refused with 1040.
-  const refused = await mysql.createConnection(options).then((c) => c.end(), (error) => error);
-  if (refused?.errno !== 1040) throw new Error(`expected the server to be full, got ${refused}`);
+  try {
+    for (let i = 0; i < maxConnections; i += 1) held.push(await createConnection(options, { logger: recordingLogger() }));
+    // The server is full now: one more is refused with 1040.
+    const refused = await mysql.createConnection(options).then((c) => c.end(), (error) => error);
+    if (refused?.errno !== 1040) throw new Error(`expected the server to be full, got ${refused}`);
+  } catch (error) {
+    await endAll(held); // held open, they would fail the next tests and keep the process alive
+    throw error;
+  }
   return held;
 }
 
