@@ -99,27 +99,14 @@ class ServerUnderTest(Protocol):
         """Wait until at most ``count`` client connections are left."""
 
 
-class _Account(Protocol):
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int: ...
-    @property
-    def user(self) -> str: ...
-    @property
-    def password(self) -> str: ...
-    @property
-    def database(self) -> str: ...
-
-
-def account_dsn(server: _Account, password: str) -> str:
+def account_dsn(server: ServerUnderTest, password: str) -> str:
     """The test account's DSN with ``password`` (already quoted, or ``***``); the scheme
     picks connguard's MariaDB driver, whatever the server."""
     user = urllib.parse.quote(server.user, safe="")
     return f"mariadb://{user}:{password}@{server.host}:{server.port}/{server.database}"
 
 
-def account_kwargs(server: _Account) -> dict[str, str | int]:
+def account_kwargs(server: ServerUnderTest) -> dict[str, str | int]:
     """host, port, user, password and database for the drivers' ``connect``."""
     return {
         "host": server.host,
