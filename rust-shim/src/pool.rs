@@ -261,20 +261,21 @@ impl Shared {
         let handed = self.wait_for_idle();
         let runner = Runner::new(&self.policy, self.target.clone(), Some(Arc::clone(gate)));
         let instead = async { handed.await.unwrap_or(None) };
-        runner.since(start).run_or(|| self.attempt(), instead).await
+        let found = || self.instead_of_connecting();
+        runner
+            .since(start)
+            .run_or(found, || self.inner.acquire(), instead)
+            .await
     }
 
-    /// One granted attempt: sqlx's `acquire` would rather take an idle
-    /// connection (or wait for one, full) than open one, so those are looked
-    /// for first and end the call without a connect.
-    async fn attempt(&self) -> Result<Result<Pooled, Option<Pooled>>, sqlx::Error> {
+    /// Looked for at each granted turn, before its attempt: sqlx's `acquire`
+    /// would rather take an idle connection (or wait for one, full) than open
+    /// one, so those end the call without a connect, and without an attempt.
+    fn instead_of_connecting(&self) -> Option<Option<Pooled>> {
         if let Some(connection) = self.inner.try_acquire() {
-            return Ok(Err(Some(connection)));
+            return Some(Some(connection));
         }
-        if self.full() {
-            return Ok(Err(None));
-        }
-        self.inner.acquire().await.map(Ok)
+        self.full().then_some(None)
     }
 
     /// Queues the caller for an idle connection, handed over by a task that

@@ -85,33 +85,34 @@ impl<'a> Runner<'a> {
     /// Runs `attempt` as the call says until it connects, and returns its
     /// value with the gate's slot, if gated; on give-up the driver's last
     /// error. Dropping the future abandons the call.
-    pub(crate) async fn run<T, F, Fut>(self, mut attempt: F) -> Result<(T, Option<Slot>), Error>
+    pub(crate) async fn run<T, F, Fut>(self, attempt: F) -> Result<(T, Option<Slot>), Error>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, sqlx::Error>>,
     {
-        let attempt = || {
-            let attempted = attempt();
-            async move { attempted.await.map(Ok) }
-        };
-        match self.run_or(attempt, pending::<Infallible>()).await? {
+        match self
+            .run_or(|| None, attempt, pending::<Infallible>())
+            .await?
+        {
             Outcome::Opened(value, slot) => Ok((value, slot)),
             Outcome::Bypassed(never) => match never {},
         }
     }
 
     /// [`Runner::run`], pre-empted by `bypass` while the call waits at the
-    /// gate or sleeps, and by an attempt that answers `Ok(Err(b))` (it found
-    /// what it needed without connecting): the call is then abandoned (its
-    /// ticket leaves the gate) and ends `Bypassed`.
+    /// gate or sleeps, and by `instead` answering `Some(b)` at a turn to
+    /// attempt (it found what it needed without connecting, so no `attempt`
+    /// event, spec 8.1): the call is then abandoned (its ticket leaves the
+    /// gate) and ends `Bypassed`.
     pub(crate) async fn run_or<T, B, F, Fut>(
         self,
+        mut instead: impl FnMut() -> Option<B>,
         mut attempt: F,
         bypass: impl Future<Output = B>,
     ) -> Result<Outcome<T, B>, Error>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<Result<T, B>, sqlx::Error>>,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
     {
         let mut bypass = pin!(bypass);
         let mut run = Run {
@@ -178,17 +179,19 @@ impl<'a> Runner<'a> {
                         event = Event::Woke { t: run.t() };
                     }
                     Action::Attempt { timeout: cap } => {
+                        if let Some(found) = instead() {
+                            return Ok(Outcome::Bypassed(found));
+                        }
                         self.emit(|| Step::Attempt {
                             attempt: run.call.attempts(),
                         });
                         let outcome = timeout(Duration::from_secs_f64(cap), attempt()).await;
                         let t = run.t();
                         event = match outcome {
-                            Ok(Ok(Ok(value))) => {
+                            Ok(Ok(value)) => {
                                 connected = Some(value);
                                 Event::Succeeded { t }
                             }
-                            Ok(Ok(Err(instead))) => return Ok(Outcome::Bypassed(instead)),
                             Ok(Err(error)) => {
                                 let Some(failure) = (self.failure_of)(&error) else {
                                     let attempts = run.call.attempts();
@@ -636,7 +639,7 @@ mod tests {
             "returned to the pool"
         };
         let outcome = runner(&policy, Some(gate.clone()))
-            .run_or(|| async { Ok(Ok(())) }, instead)
+            .run_or(|| None, || async { Ok(()) }, instead)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(outcome, Outcome::Bypassed("returned to the pool")));
@@ -645,13 +648,22 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn an_attempt_that_finds_instead_of_connecting_gives_its_grant_back() {
+    async fn a_turn_that_finds_instead_of_connecting_gives_its_grant_back() {
         let (policy, gate, _slot) = gated(30.0, 2, 2).await;
+        let attempts = Cell::new(0);
         let outcome = runner(&policy, Some(gate.clone()))
-            .run_or(|| async { Ok(Err::<(), _>("idle")) }, pending())
+            .run_or(
+                || Some("idle"),
+                || {
+                    attempts.set(attempts.get() + 1);
+                    async { Ok(()) }
+                },
+                pending(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(outcome, Outcome::Bypassed("idle")));
+        assert_eq!(attempts.get(), 0, "nothing attempted");
         assert_eq!(gate.snapshot(), (2, 1, 1, 0), "not counted as connected");
     }
 

@@ -9,13 +9,15 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use connguard::Pool;
+use connguard::metrics::Metrics;
+use connguard::{Policy, Pool};
 use futures_util::TryStreamExt;
 use sqlx::mysql::{MySql, MySqlPoolOptions};
 use sqlx::{Executor, Row, Statement};
 use support::{patient, Captured, Closing, TestServer, SERVER};
 
 const QUERIES: usize = 100;
+const ROUNDS: usize = 20;
 
 /// QUERIES tasks at once, each `SELECT SLEEP(0.02)` through `fetch_all(&pool)`:
 /// the errors of those that failed.
@@ -279,4 +281,62 @@ async fn a_full_pool_hands_back_in_its_own_queue_until_the_deadline() {
     assert!(handed_at - returned_at < Duration::from_millis(100));
     assert_eq!(pool.inner().size(), 1, "handed back, not opened");
     pool.close().await;
+}
+
+/// Spec 8.1: `attempt` comes only before a connect is tried. An acquire
+/// whose turn at the gate finds an idle connection (or the pool full)
+/// connects nothing, so it counts no attempt: attempts = connects + failures.
+/// On two threads, so that acquires race each other to the gate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acquires_that_connect_nothing_count_no_attempt() {
+    let _turn = SERVER.lock().await;
+    let server = TestServer::from_env();
+    server.wait_until_idle().await;
+    // A service of its own: the metrics hook sees every test's events.
+    let service = "pool-attempts";
+    let policy = Policy::parse("[service.pool-attempts]\n", "<string>", Some(service))
+        .expect("a valid policy");
+    let metrics = Metrics::install();
+    // Fresh pools: only acquires that find the pool neither idle nor full go
+    // to the gate, so mostly a pool's first ones; at their turn, a query's
+    // connection may have come back or another caller's filled the pool.
+    for _ in 0..ROUNDS {
+        let pool = Pool::connect_lazy_with(
+            MySqlPoolOptions::new().max_connections(2),
+            server.options(),
+            &policy,
+        );
+        for _ in 0..5 {
+            sqlx::query("SELECT 1")
+                .execute(&pool)
+                .await
+                .expect("a query");
+        }
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    for _ in 0..5 {
+                        sqlx::query("SELECT 1")
+                            .execute(&pool)
+                            .await
+                            .expect("a query");
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("the task ran");
+        }
+        pool.close().await;
+    }
+    let value = |name: &str| metrics.value(name, &[("service", service)]);
+    let (attempts, connects, failures) = (
+        value("connguard_attempts_total"),
+        value("connguard_connects_total"),
+        value("connguard_attempt_failures_total"),
+    );
+    eprintln!("{attempts} attempts, {connects} connects, {failures} failed");
+    assert!(connects >= 1, "no call connected: the test proves nothing");
+    assert_eq!(attempts, connects + failures);
 }
