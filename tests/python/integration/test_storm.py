@@ -26,12 +26,14 @@ def _storm(mariadb_server: ServerUnderTest, *args: Any, **kwargs: Any) -> list[O
 
 
 def _within_free_slots(oracle: Outcome, free: int) -> None:
-    """The oracle serves every client and never holds more than the free slots: a
-    connect refused while the server counts out a closed connection (it retries
-    those) shows as one more thread for that moment."""
+    """The oracle serves every client and never holds more than the free slots.
+    ``Threads_connected`` may show one more for a moment: the server counts a
+    closed connection out a little after the client has seen its end of stream,
+    and a connect in that moment is one more thread, admitted if the old one is
+    gone by its check, refused (and retried) if not."""
     assert oracle.ok == oracle.clients, oracle
     assert oracle.refused is not None and oracle.peak_connections is not None
-    assert oracle.peak_connections <= free + (1 if oracle.refused else 0), oracle
+    assert oracle.peak_connections <= free + 1, oracle
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
