@@ -91,7 +91,8 @@ function unsubscribe(onEvent) {
 // Labels with their keys in order, so equal label sets render and compare alike.
 const sorted = (labels) => Object.fromEntries(Object.keys(labels).sort().map((key) => [key, labels[key]]));
 
-const compare = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+// By code point, as the other languages sort (UTF-8 bytes); `<` compares UTF-16 units.
+const compare = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 // Series by name, then labels: key by key, then value by value, a shorter list first.
 function bySeries(a, b) {

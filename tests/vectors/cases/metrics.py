@@ -72,6 +72,14 @@ METRIC_CASES = [
         ],
     ),
     (
+        # By code point, as UTF-8 bytes sort: U+E000 before U+1F600 (UTF-16 has it after).
+        "labels_sort_by_code_point",
+        [
+            _e({**API, "service": "api-\U0001f600"}, "attempt", attempt=1),
+            _e({**API, "service": "api-\ue000"}, "attempt", attempt=1),
+        ],
+    ),
+    (
         "bucket_bounds_hold_what_equals_them",
         [_connected(API, 1, t) for t in (0.0, 0.005, 0.0050001, 1.0, 60.0, 61.0)],
     ),
