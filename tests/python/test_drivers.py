@@ -73,13 +73,3 @@ def test_pymysql_reads_the_timeouts_connguard_restores_before_every_io() -> None
 def test_aiomysql_has_the_streams_ensure_closed_reads() -> None:
     source = inspect.getsource(aiomysql.connection.Connection)
     assert "self._writer" in source and "self._reader" in source
-
-
-def test_the_sync_drivers_show_the_socket_a_close_waits_on() -> None:
-    """The private attributes connguard.drivers reads to close after the server
-    (closing.py), on the declared driver versions."""
-    assert "self._sock = " in inspect.getsource(pymysql.connections.Connection)
-    assert callable(getattr(mariadb.connections.Connection, "_get_socket", None))
-    pure = inspect.getsource(mysql.connector.connection.MySQLConnection)
-    assert "self._socket" in pure
-    assert "self.sock" in inspect.getsource(mysql.connector.network.MySQLSocket)

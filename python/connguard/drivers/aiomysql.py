@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from connguard.drivers import Driver, E
-from connguard.drivers.closing import SERVER_CLOSE_WAIT
 from connguard.drivers.pymysql import DRIVER as PYMYSQL
 from connguard.drivers.pymysql import pymysql_error
 
+# How long ensure_closed() waits for the server to close its end after QUIT.
+SERVER_CLOSE_WAIT = 1.0
 _COM_QUIT = 0x01
 _QUIT = struct.pack("<i", 1) + bytes([_COM_QUIT])
 

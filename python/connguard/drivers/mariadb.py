@@ -7,7 +7,6 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from connguard.drivers import Driver, E, as_driver_error, positive
-from connguard.drivers.closing import closes_after_the_server
 
 
 class MariaDBFields(Exception):
@@ -44,11 +43,6 @@ class MariaDB(Driver):
         if kwargs.get("unix_socket") or host in (None, "", "localhost"):
             return ("socket", kwargs.get("unix_socket") or "")
         return super().target_key(kwargs)
-
-    def opened(self, conn: Any, kwargs: Mapping[str, Any]) -> Any:
-        # Connector/C's socket, as a file descriptor (``socket`` would wrap it in a
-        # socket.socket that closes it again when collected).
-        return closes_after_the_server(conn, lambda c: c._get_socket())
 
 
 DRIVER = MariaDB()

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from typing import Any
 
 from connguard.drivers import Driver, E, as_driver_error, positive
-from connguard.drivers.closing import closes_after_the_server
 
 # The driver reports its own read timing out during the handshake as 3024
 # (ConnectionTimeoutError), a number the server uses for a statement's
@@ -25,10 +22,6 @@ class MySQLConnector(Driver):
         # ``msg`` and sets ``errno`` (-1: none), ``sqlstate`` and ``args`` as for its own.
         return as_driver_error(error, sys.modules["mysql.connector.errors"].OperationalError)
 
-    def opened(self, conn: Any, kwargs: Mapping[str, Any]) -> Any:
-        # The pure-Python connection's socket; the C extension's shows none.
-        return closes_after_the_server(conn, _socket_fd)
-
     def network_error(self, exc: BaseException) -> bool:
         errors = sys.modules["mysql.connector.errors"]
         return isinstance(exc, errors.ConnectionTimeoutError) or super().network_error(exc)
@@ -41,11 +34,6 @@ class MySQLConnector(Driver):
             return True, None
         code = positive(getattr(exc, "errno", None))
         return True, None if code == _HANDSHAKE_TIMEOUT else code
-
-
-def _socket_fd(conn: Any) -> int | None:
-    sock = getattr(getattr(conn, "_socket", None), "sock", None)
-    return sock.fileno() if sock is not None else None
 
 
 DRIVER = MySQLConnector()

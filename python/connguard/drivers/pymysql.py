@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from connguard.drivers import Driver, E, as_driver_error, positive
-from connguard.drivers.closing import closes_after_the_server
 
 
 def pymysql_error(exc: BaseException) -> tuple[bool, int | None]:
@@ -56,7 +55,7 @@ class PyMySQL(Driver):
         # (pinned by tests/python/test_drivers.py on the declared versions).
         conn._read_timeout = kwargs.get("read_timeout")
         conn._write_timeout = kwargs.get("write_timeout")
-        return closes_after_the_server(conn, lambda c: c._sock.fileno() if c._sock else None)
+        return conn
 
 
 DRIVER = PyMySQL()

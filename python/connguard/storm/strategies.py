@@ -17,6 +17,9 @@ count shows how often.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import select
 import time
 from collections.abc import Awaitable, Callable
 from time import monotonic
@@ -30,7 +33,7 @@ import connguard.aiomysql
 import connguard.mariadb
 from connguard import Policy, error_code
 from connguard.drivers.aiomysql import DRIVER as AIOMYSQL
-from connguard.drivers.mariadb import DRIVER as MARIADB
+from connguard.drivers.aiomysql import SERVER_CLOSE_WAIT
 from connguard.storm.scenario import STRATEGIES
 
 # The oracle's pause before it tries a refused connect again (see above).
@@ -116,10 +119,39 @@ def async_connect(
     raise ValueError(f"unknown strategy {strategy!r}; one of {', '.join(STRATEGIES)}")
 
 
+def wait_for_end_of_stream(fd: int, limit: float) -> None:
+    """Read and drop what arrives on ``fd`` until the peer closes, the socket fails, or
+    ``limit`` seconds pass (as the C++ engine's ``wait_for_end_of_stream``)."""
+    until = monotonic() + limit
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while (left := until - monotonic()) > 0:
+        if not poller.poll(left * 1000):
+            return
+        try:
+            if not os.read(fd, 256):
+                return  # the server's end of stream
+        except OSError:
+            return
+
+
 def close_after_the_server(conn: Any) -> None:
     """Close a ``mariadb`` connection and return once the server has closed its end
-    (after QUIT, at most ``SERVER_CLOSE_WAIT``): connguard.mariadb's own close."""
-    MARIADB.opened(conn, {}).close()
+    (after QUIT, at most ``SERVER_CLOSE_WAIT``): the rule of the C++ and aiomysql
+    adapters, through a duplicate of Connector/C's socket that outlives the close."""
+    server_end = -1
+    with contextlib.suppress(mariadb.Error, OSError):
+        socket = conn._get_socket()
+        if isinstance(socket, int) and socket >= 0:
+            server_end = os.dup(socket)
+    try:
+        conn.close()
+    finally:
+        if server_end >= 0:
+            try:
+                wait_for_end_of_stream(server_end, SERVER_CLOSE_WAIT)
+            finally:
+                os.close(server_end)
 
 
 async def async_close_after_the_server(conn: Any) -> None:
