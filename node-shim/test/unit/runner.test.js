@@ -185,13 +185,15 @@ test('the deadline in the queue: QueueTimeoutError with no attempt made, else th
   // Both callers give up within the same millisecond or so, in either order.
   const gaveUp = logger.lines.filter((l) => l.level === 'error').map((l) => l.message).sort();
   assert.equal(gaveUp.length, 2);
+  // libuv runs timers on a millisecond clock cached per loop turn: the deadline's may fire
+  // up to a millisecond before performance.now() reaches it (0.199 s seen in CI).
   assert.match(gaveUp[0], new RegExp(
-    '^connguard gave up after 0 attempts in 0\\.2\\d\\ds \\(reason: deadline; no attempt, waited in the ' +
+    '^connguard gave up after 0 attempts in 0\\.(?:19\\d|2\\d\\d)s \\(reason: deadline; no attempt, waited in the ' +
     "limiter's queue; service=api target=mysql://app@db:3306/main\\): connguard waited 0\\.2\\ds"));
   const last = await refusedFirst;
   assert.equal(last.errno, 1040);
   assert.deepEqual([giveUpInfo(last).reason, giveUpInfo(last).attempts, giveUpInfo(last).errorClass], ['deadline', 1, 'capacity']);
-  assert.match(gaveUp[1], /^connguard gave up after 1 attempt in 0\.2\d\ds \(reason: deadline; last error 1040/);
+  assert.match(gaveUp[1], /^connguard gave up after 1 attempt in 0\.(?:19\d|2\d\d)s \(reason: deadline; last error 1040/);
   assert.deepEqual(db.attempts, ['ok', 'ER_CON_COUNT_ERROR']);
   assert.deepEqual(state(), { limit: 1, holding: 1, inUse: 1, queued: 0 });
   held.close();
