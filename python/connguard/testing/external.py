@@ -61,7 +61,7 @@ from connguard.dsn import mask_dsn, parse_dsn
 from connguard.testing.admin_sql import sql_string, status_sql, status_value
 from connguard.testing.errors import AdminSQLError, ExternalServerError, MariaDBServerError
 from connguard.testing.flavour import REFUSED_STATUS, admin_counted, flavour_of
-from connguard.testing.protocol import account_dsn, account_kwargs
+from connguard.testing.protocol import account_dsn, account_kwargs, wait_for_connections
 
 if TYPE_CHECKING:
     import pymysql
@@ -403,17 +403,7 @@ class ExternalServer:
 
     def wait_for_connections(self, count: int = 0, timeout: float = 10.0) -> None:
         """Wait until at most ``count`` client connections remain (:meth:`client_connections`)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            current = self.client_connections()
-            if current <= count:
-                return
-            if time.monotonic() >= deadline:
-                raise MariaDBServerError(
-                    f"{current} client connections still open on {self.safe_dsn} after "
-                    f"{timeout}s (wanted at most {count})"
-                )
-            time.sleep(0.02)
+        wait_for_connections(self, count, timeout)
 
     # ------------------------------------------------------------ internals
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-__all__ = ["ServerUnderTest", "account_dsn", "account_kwargs"]
+from connguard.testing.errors import MariaDBServerError
+
+__all__ = ["ServerUnderTest", "account_dsn", "account_kwargs", "wait_for_connections"]
 
 
 class ServerUnderTest(Protocol):
@@ -115,3 +118,20 @@ def account_kwargs(server: ServerUnderTest) -> dict[str, str | int]:
         "password": server.password,
         "database": server.database,
     }
+
+
+def wait_for_connections(server: ServerUnderTest, count: int, timeout: float) -> None:
+    """Wait until at most ``count`` of ``server``'s client connections remain
+    (``client_connections()``): a server ends a closed connection's thread, and a
+    refused one's, a moment after the client has gone."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = server.client_connections()
+        if current <= count:
+            return
+        if time.monotonic() >= deadline:
+            raise MariaDBServerError(
+                f"{current} client connections still open on {server.safe_dsn} after "
+                f"{timeout}s (wanted at most {count})"
+            )
+        time.sleep(0.02)

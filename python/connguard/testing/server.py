@@ -100,7 +100,7 @@ from connguard.testing.binaries import Binaries, find_binaries
 from connguard.testing.errors import MariaDBServerError
 from connguard.testing.flavour import REFUSED_STATUS
 from connguard.testing.process import free_port, log_tail, terminate
-from connguard.testing.protocol import account_dsn, account_kwargs
+from connguard.testing.protocol import account_dsn, account_kwargs, wait_for_connections
 
 __all__ = ["MIN_MAX_CONNECTIONS", "MariaDBServer"]
 
@@ -464,17 +464,7 @@ class MariaDBServer:
         holds a slot until its thread ends), so call this to let a test start
         from a known state.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            current = self.client_connections()
-            if current <= count:
-                return
-            if time.monotonic() >= deadline:
-                raise MariaDBServerError(
-                    f"{current} client connections still open after {timeout}s "
-                    f"(wanted at most {count})"
-                )
-            time.sleep(0.02)
+        wait_for_connections(self, count, timeout)
 
     # ------------------------------------------------------------ internals
 
